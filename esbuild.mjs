@@ -1,0 +1,133 @@
+// Build script.
+//   node esbuild.mjs               bundles dist/extension.js, dist/cli.js and the lazily loaded SDK bundles
+//   node esbuild.mjs --production  the same, minified, without source maps (what `npm run package` ships)
+//   node esbuild.mjs --watch       rebuilds the bundles on change
+//   node esbuild.mjs --tests       transpiles src/ and test/ file by file into out/ (no bundling, no type check:
+//                                  `npm run typecheck` does that) so tests can load any module on its own
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+// Heavy SDKs are built as their own bundles and required at first use, so activation never parses them.
+// Source modules import them as `import('../lazy/kube')`; in the bundles that import becomes a runtime
+// require of the sibling file `dist/lazy-kube.js`. Each lazy module imports only its SDK, never our core,
+// so no state is duplicated between bundles.
+const lazyModules = {
+  kube: 'src/lazy/kube.ts',
+  ecr: 'src/lazy/ecr.ts',
+};
+
+/** @type {esbuild.Plugin} */
+const lazyExternal = {
+  name: 'lazy-external',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)lazy\/(kube|ecr)$/ }, (a) => {
+      if (a.kind === 'entry-point') return undefined;
+      const name = a.path.split('/').pop();
+      return { path: `./lazy-${name}.js`, external: true };
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  legalComments: production ? 'none' : 'inline',
+  logLevel: 'warning',
+  mainFields: ['module', 'main'],
+};
+
+function listTs(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === 'fixtures' || name === 'node_modules') continue;
+    if (statSync(p).isDirectory()) out.push(...listTs(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+function copyAssets() {
+  mkdirSync('dist', { recursive: true });
+  cpSync('src/core/config/gitops-pilot.schema.json', 'dist/gitops-pilot.schema.json');
+}
+
+async function buildBundles() {
+  const ctxs = [
+    await esbuild.context({
+      ...common,
+      entryPoints: { extension: 'src/extension.ts' },
+      outdir: 'dist',
+      external: ['vscode'],
+      plugins: [lazyExternal],
+    }),
+    await esbuild.context({
+      ...common,
+      entryPoints: { cli: 'src/cli.ts' },
+      outdir: 'dist',
+      banner: { js: '#!/usr/bin/env node' },
+      plugins: [lazyExternal],
+    }),
+    await esbuild.context({
+      ...common,
+      entryPoints: Object.fromEntries(Object.entries(lazyModules).map(([k, v]) => [`lazy-${k}`, v])),
+      outdir: 'dist',
+    }),
+  ];
+  return ctxs;
+}
+
+async function buildTests() {
+  rmSync('out', { recursive: true, force: true });
+  const entryPoints = [...listTs('src'), ...listTs('test')];
+  await esbuild.build({
+    entryPoints,
+    outdir: 'out',
+    outbase: '.',
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+  // JSON imported by source modules must sit next to the transpiled file.
+  for (const f of listJson('src')) cpSync(f, join('out', f));
+}
+
+function listJson(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listJson(p));
+    else if (p.endsWith('.json')) out.push(p);
+  }
+  return out;
+}
+
+const started = Date.now();
+if (args.has('--tests')) {
+  await buildTests();
+  console.log(`transpiled src/ and test/ into out/ in ${Date.now() - started} ms`);
+} else {
+  copyAssets();
+  const ctxs = await buildBundles();
+  if (args.has('--watch')) {
+    await Promise.all(ctxs.map((c) => c.watch()));
+    console.log('watching for changes…');
+  } else {
+    await Promise.all(ctxs.map((c) => c.rebuild()));
+    await Promise.all(ctxs.map((c) => c.dispose()));
+    const sizes = ['extension.js', 'cli.js', 'lazy-kube.js', 'lazy-ecr.js']
+      .map((f) => `${f} ${(statSync(join('dist', f)).size / 1024).toFixed(0)} KiB`);
+    console.log(`built in ${Date.now() - started} ms: ${sizes.join(', ')}`);
+  }
+}
