@@ -5,7 +5,7 @@
 //   node esbuild.mjs --tests       transpiles src/ and test/ file by file into out/ (no bundling, no type check:
 //                                  `npm run typecheck` does that) so tests can load any module on its own
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -74,6 +74,7 @@ async function buildBundles() {
       entryPoints: { cli: 'src/cli.ts' },
       outdir: 'dist',
       banner: { js: '#!/usr/bin/env node' },
+      define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
       plugins: [lazyExternal],
     }),
     await esbuild.context({
@@ -126,6 +127,7 @@ if (args.has('--tests')) {
   } else {
     await Promise.all(ctxs.map((c) => c.rebuild()));
     await Promise.all(ctxs.map((c) => c.dispose()));
+    chmodSync('dist/cli.js', 0o755);
     const sizes = ['extension.js', 'cli.js', 'lazy-kube.js', 'lazy-ecr.js']
       .map((f) => `${f} ${(statSync(join('dist', f)).size / 1024).toFixed(0)} KiB`);
     console.log(`built in ${Date.now() - started} ms: ${sizes.join(', ')}`);

@@ -1,0 +1,27 @@
+/** Entry of dist/cli.js (the package's `gitops-pilot` bin). */
+import { streamLogger } from './core/log';
+import { processIO } from './cli/io';
+import { main } from './cli/main';
+
+declare const __VERSION__: string | undefined;
+
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    controller.abort();
+    // a second signal exits at once
+    process.once(sig, () => process.exit(130));
+  });
+}
+const verbose = process.argv.includes('--verbose') || process.env.GITOPS_PILOT_DEBUG === '1';
+const argv = process.argv.slice(2).filter((a) => a !== '--verbose');
+const log = streamLogger((line) => process.stderr.write(`${line}\n`), verbose ? 'debug' : 'warn');
+main(argv, processIO(log, controller.signal), typeof __VERSION__ === 'string' ? __VERSION__ : 'dev').then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`gitops-pilot: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

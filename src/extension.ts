@@ -1,0 +1,52 @@
+/**
+ * activate() only wires: it builds the services, the views and the commands, and hands them to
+ * VS Code for disposal. No I/O happens here; the first load starts when the view asks for data.
+ */
+import * as vscode from 'vscode';
+import { allCommands } from './vscode/commands';
+import { registerCommands } from './vscode/commands/registry';
+import type { Services } from './vscode/commands/types';
+import { Log } from './vscode/log';
+import { RefreshManager } from './vscode/refreshManager';
+import { Settings } from './vscode/settings';
+import { EnvironmentsView } from './vscode/views/environments/view';
+import { EnvironmentsModel } from './vscode/views/environments/model';
+
+export interface ExtensionApi {
+  /** for tests and other extensions: the environments as the tree shows them */
+  readonly environments: EnvironmentsModel;
+  /** milliseconds activate() took */
+  readonly activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const t0 = performance.now();
+  const log = new Log();
+  try {
+    const settings = new Settings();
+    const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const environments = new EnvironmentsModel(folders, log);
+    const refresh = new RefreshManager(environments, log);
+    const services: Services = { context, log, settings, environments, refresh };
+    context.subscriptions.push(
+      log,
+      settings,
+      { dispose: () => environments.dispose() },
+      refresh,
+      new EnvironmentsView(services),
+      ...registerCommands(services, allCommands),
+    );
+    const activationMs = performance.now() - t0;
+    log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
+    return { environments, activationMs };
+  } catch (err) {
+    // VS Code would show nothing: say so, and keep the log for the details
+    log.error('activation failed', err);
+    void vscode.window.showErrorMessage(`GitOps Pilot failed to start: ${err instanceof Error ? err.message : String(err)}`, 'Show Log').then((c) => c && log.show());
+    throw err;
+  }
+}
+
+export function deactivate(): void {
+  // everything is in context.subscriptions
+}

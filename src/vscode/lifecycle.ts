@@ -1,0 +1,29 @@
+import type * as vscode from 'vscode';
+
+/** Base class that owns disposables: whatever is registered is disposed with it, in reverse order. */
+export abstract class Disposable implements vscode.Disposable {
+  private readonly owned: { dispose(): unknown }[] = [];
+  private disposed = false;
+
+  protected register<T extends { dispose(): unknown }>(d: T): T {
+    if (this.disposed) d.dispose();
+    else this.owned.push(d);
+    return d;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const d of this.owned.splice(0).reverse()) {
+      try {
+        d.dispose();
+      } catch {
+        // keep disposing the rest
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import { cancelled, inputError } from '../core/errors';
+import type { Services } from './commands/types';
+import type { EnvironmentEntry } from './views/environments/model';
+import { EnvironmentNode, imageText } from './views/environments/nodes';
+
+/**
+ * The environment a command acts on: the tree node it was invoked on, or one the user picks.
+ * `filter` narrows the choice (e.g. environments that can be promoted).
+ */
+export async function pickEnvironment(
+  s: Services,
+  arg: unknown,
+  opts: { placeHolder: string; filter?: (e: EnvironmentEntry) => boolean } = { placeHolder: 'Choose an environment' },
+): Promise<EnvironmentEntry> {
+  if (arg instanceof EnvironmentNode) return arg.entry;
+  await s.environments.ensureLoaded();
+  const entries = s.environments.environments.filter(opts.filter ?? (() => true));
+  if (!entries.length) {
+    throw inputError('env.none', 'No environments found in this workspace', { hint: 'Open a GitOps repository, or run "GitOps Pilot: Create gitops-pilot.yaml"' });
+  }
+  if (entries.length === 1 && opts.filter) return entries[0]!;
+  const items = entries.map((e) => ({
+    label: e.env.app ? `${e.env.app} / ${e.env.name}` : e.env.name,
+    description: e.file.ok ? imageText(e.file.declared.repository, e.file.declared.tag) : 'error',
+    detail: e.env.relFile,
+    entry: e,
+  }));
+  const choice = await vscode.window.showQuickPick(items, { placeHolder: opts.placeHolder, matchOnDescription: true, matchOnDetail: true });
+  if (!choice) throw cancelled();
+  return choice.entry;
+}
