@@ -1,0 +1,318 @@
+/**
+ * The GitOps repository, through simple-git with argument arrays only. Every name that reaches git is
+ * validated first (refs.ts); failures become PilotErrors that say what to do. A rebase this module
+ * starts is marked, so if the process dies mid-rebase the next operation aborts it instead of leaving
+ * the repository stuck.
+ */
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { cancelled, inputError, PilotError } from '../errors';
+import type { Logger } from '../log';
+import { checkBranchName, checkCommitId, checkRemoteName } from './refs';
+
+export interface GitOptions {
+  readonly gitPath?: string;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  /** kill a git process that prints nothing for this long (default 2 minutes) */
+  readonly blockTimeoutMs?: number;
+}
+
+export interface FileCommit {
+  readonly sha: string;
+  readonly author: string;
+  readonly email: string;
+  /** ISO 8601 */
+  readonly date: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+const MARKER = 'gitops-pilot-rebase';
+
+export class GitRepo {
+  private constructor(
+    readonly root: string,
+    private readonly gitDir: string,
+    private readonly git: SimpleGit,
+    private readonly opts: GitOptions,
+  ) {}
+
+  static async open(dir: string, opts: GitOptions): Promise<GitRepo> {
+    const git = makeGit(dir, opts);
+    let root: string;
+    let gitDir: string;
+    try {
+      root = (await git.revparse(['--show-toplevel'])).trim();
+      gitDir = (await git.revparse(['--absolute-git-dir'])).trim();
+    } catch (err) {
+      throw translate(err, `${dir} is not inside a git repository`, 'git.notARepository', 'Clone the GitOps repository there (git clone …), or fix gitops.repo in gitops-pilot.yaml');
+    }
+    return new GitRepo(root, gitDir, makeGit(root, opts), opts);
+  }
+
+  /** `path` relative to the repository root, with forward slashes; refused when outside. */
+  rel(path: string): string {
+    const r = relative(this.root, isAbsolute(path) ? path : join(this.root, path));
+    if (r.startsWith('..') || isAbsolute(r)) throw inputError('git.pathOutside', `${path} is outside the repository ${this.root}`);
+    return r.split(sep).join('/');
+  }
+
+  async head(): Promise<string> {
+    return (await this.run(() => this.git.revparse(['HEAD']), 'reading HEAD')).trim();
+  }
+
+  async resolve(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The checked-out branch; a detached HEAD is refused. */
+  async currentBranch(): Promise<string> {
+    const name = (await this.run(() => this.git.revparse(['--abbrev-ref', 'HEAD']), 'reading the branch')).trim();
+    if (name === 'HEAD') {
+      throw inputError('git.detachedHead', `the GitOps repository ${this.root} has a detached HEAD`, {
+        hint: 'Check out the deployment branch (git switch main) and try again',
+      });
+    }
+    return name;
+  }
+
+  /**
+   * Refuses to start while a rebase, merge, cherry-pick or revert is in progress — except one of our
+   * own rebases left by a killed process, which is aborted (it only replays our own commits).
+   */
+  async ensureIdle(): Promise<void> {
+    const rebasing = existsSync(join(this.gitDir, 'rebase-merge')) || existsSync(join(this.gitDir, 'rebase-apply'));
+    if (rebasing && existsSync(join(this.gitDir, MARKER))) {
+      this.opts.log.warn(`aborting a rebase GitOps Pilot left unfinished in ${this.root}`);
+      await this.run(() => this.git.rebase(['--abort']), 'aborting an unfinished rebase');
+      await rm(join(this.gitDir, MARKER), { force: true });
+      return;
+    }
+    await rm(join(this.gitDir, MARKER), { force: true });
+    const ops: [string, string][] = [
+      ['rebase-merge', 'a rebase'],
+      ['rebase-apply', 'a rebase or am'],
+      ['MERGE_HEAD', 'a merge'],
+      ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+      ['REVERT_HEAD', 'a revert'],
+    ];
+    for (const [file, what] of ops) {
+      if (existsSync(join(this.gitDir, file))) {
+        throw inputError('git.operationInProgress', `the GitOps repository ${this.root} is in the middle of ${what}`, {
+          hint: 'Finish or abort it in a terminal (e.g. git rebase --abort), then try again',
+        });
+      }
+    }
+  }
+
+  /** True when the file has uncommitted changes (staged or not), or is untracked. */
+  async isDirty(path: string): Promise<boolean> {
+    const rel = this.rel(path);
+    const status = await this.run(() => this.git.status(['--', rel]), 'reading the status');
+    return status.files.some((f) => f.path === rel);
+  }
+
+  async checkRemote(remote: string): Promise<void> {
+    checkRemoteName(remote);
+    const remotes = await this.run(() => this.git.getRemotes(false), 'listing remotes');
+    if (!remotes.some((r) => r.name === remote)) {
+      throw inputError('git.noRemote', `the GitOps repository has no remote "${remote}"`, {
+        hint: remotes.length ? `Use one of: ${remotes.map((r) => r.name).join(', ')} (gitops.remote in gitops-pilot.yaml)` : 'Add one (git remote add origin <url>), or deploy with --no-push',
+      });
+    }
+  }
+
+  async fetch(remote: string, branch: string): Promise<void> {
+    checkRemoteName(remote);
+    checkBranchName(branch);
+    await this.run(() => this.git.fetch(remote, branch), `fetching ${remote}/${branch}`);
+  }
+
+  /** Counts of commits only in `a` and only in `b`. */
+  async aheadBehind(a: string, b: string): Promise<{ ahead: number; behind: number }> {
+    const out = await this.run(() => this.git.raw(['rev-list', '--left-right', '--count', `${a}...${b}`]), 'comparing branches');
+    const [ahead, behind] = out.trim().split(/\s+/).map(Number);
+    return { ahead: ahead ?? 0, behind: behind ?? 0 };
+  }
+
+  async fastForward(to: string): Promise<void> {
+    await this.run(() => this.git.merge(['--ff-only', to]), `fast-forwarding to ${to}`);
+  }
+
+  /** Commits exactly these paths (other staged changes stay staged and uncommitted). Returns the sha. */
+  async commitPaths(paths: readonly string[], message: string): Promise<string> {
+    const rels = paths.map((p) => this.rel(p));
+    await this.run(() => this.git.add(['--', ...rels]), 'staging');
+    await this.run(() => this.git.commit(message, rels, { '--only': null }), 'committing');
+    return this.head();
+  }
+
+  /**
+   * Pushes `ref` to `remote`'s `branch`. Returns 'rejected' when the remote moved (someone pushed
+   * first); other failures throw with a next step. Never forces.
+   */
+  async push(remote: string, ref: string, branch: string): Promise<'pushed' | 'rejected'> {
+    checkRemoteName(remote);
+    checkBranchName(branch);
+    try {
+      await this.git.push(remote, `${ref}:refs/heads/${branch}`, { '--porcelain': null });
+      return 'pushed';
+    } catch (err) {
+      const text = errorText(err);
+      if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref|incorrect old value/i.test(text)) return 'rejected';
+      throw translate(err, `pushing to ${remote}/${branch} failed`);
+    }
+  }
+
+  /** Rebases the current branch onto `upstream`; on conflict aborts and returns false (nothing half-done). */
+  async rebaseOnto(upstream: string): Promise<boolean> {
+    const marker = join(this.gitDir, MARKER);
+    await writeFile(marker, `${process.pid}\n`);
+    try {
+      await this.git.rebase(['--autostash', upstream]);
+      return true;
+    } catch (err) {
+      this.opts.log.debug(`rebase onto ${upstream} failed: ${errorText(err)}`);
+      if (existsSync(join(this.gitDir, 'rebase-merge')) || existsSync(join(this.gitDir, 'rebase-apply'))) {
+        await this.run(() => this.git.rebase(['--abort']), 'aborting the rebase');
+      }
+      return false;
+    } finally {
+      await rm(marker, { force: true });
+    }
+  }
+
+  /** Moves the branch to `ref`, keeping uncommitted changes (refuses if they would be lost). */
+  async resetKeep(ref: string): Promise<void> {
+    await this.run(() => this.git.reset(['--keep', ref]), `resetting to ${ref}`);
+  }
+
+  /** The commits that changed `path`, newest first. */
+  async fileHistory(path: string, max: number): Promise<FileCommit[]> {
+    const rel = this.rel(path);
+    const log = await this.run(
+      () => this.git.log({ file: rel, maxCount: max, format: { sha: '%H', author: '%an', email: '%ae', date: '%aI', subject: '%s', body: '%b' } }),
+      'reading the history',
+    );
+    return log.all.map((c) => ({ sha: c.sha, author: c.author, email: c.email, date: c.date, subject: c.subject, body: c.body }));
+  }
+
+  /** The file's content at a commit, or undefined when it did not exist there. */
+  async showFile(commit: string, path: string): Promise<string | undefined> {
+    const rel = this.rel(path);
+    if (commit !== 'HEAD' && !/^[0-9a-f]{7,64}(\^)?$/.test(commit) && !/^refs\/remotes\/[\w./-]+$/.test(commit)) checkCommitId(commit);
+    try {
+      return await this.git.show([`${commit}:${rel}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Paths a commit changed. */
+  async changedPaths(commit: string): Promise<string[]> {
+    checkCommitId(commit);
+    const out = await this.run(() => this.git.raw(['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', commit]), 'reading a commit');
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** `git revert --no-commit`; false (and the working tree restored) when it does not apply cleanly. */
+  async revertNoCommit(commit: string): Promise<boolean> {
+    checkCommitId(commit);
+    try {
+      await this.git.revert(commit, { '--no-commit': null });
+      return true;
+    } catch (err) {
+      this.opts.log.debug(`revert of ${commit} did not apply: ${errorText(err)}`);
+      if (existsSync(join(this.gitDir, 'REVERT_HEAD')) || existsSync(join(this.gitDir, 'sequencer'))) {
+        await this.run(() => this.git.raw(['revert', '--abort']), 'aborting the revert');
+      }
+      return false;
+    }
+  }
+
+  /** Undoes an uncommitted `revert --no-commit` of the given paths. */
+  async restoreFromHead(paths: readonly string[]): Promise<void> {
+    const rels = paths.map((p) => this.rel(p));
+    await this.run(() => this.git.raw(['checkout', 'HEAD', '--', ...rels]), 'restoring files');
+    if (existsSync(join(this.gitDir, 'REVERT_HEAD'))) await rm(join(this.gitDir, 'REVERT_HEAD'), { force: true });
+  }
+
+  private async run<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    if (this.opts.signal?.aborted) throw cancelled();
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.opts.signal?.aborted) throw cancelled();
+      throw translate(err, `${what} failed in ${this.root}`);
+    }
+  }
+}
+
+/** Variables git would use to start an editor or pager: never wanted (every commit passes -m). */
+const DROPPED_ENV = ['EDITOR', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER', 'GIT_EXTERNAL_DIFF', 'GIT_TEMPLATE_DIR', 'GIT_EXEC_PATH', 'PREFIX'];
+
+/**
+ * The environment for git: the user's own (it carries their SSH agent, credential helpers and proxy),
+ * minus editors and pagers, plus no terminal prompts. simple-git refuses some variables unless told
+ * they are wanted; those that come from the user's environment (never from workspace settings) and
+ * serve authentication are allowed.
+ */
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): { env: Record<string, string>; unsafe: Record<string, boolean> } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !DROPPED_ENV.includes(k.toUpperCase())) env[k] = v;
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GCM_INTERACTIVE = 'never';
+  env.LC_ALL = 'C';
+  const has = (...keys: string[]) => keys.some((k) => env[k] !== undefined);
+  return {
+    env,
+    unsafe: {
+      allowUnsafeSshCommand: has('GIT_SSH', 'GIT_SSH_COMMAND'),
+      allowUnsafeAskPass: has('GIT_ASKPASS', 'SSH_ASKPASS'),
+      allowUnsafeGitProxy: has('GIT_PROXY_COMMAND'),
+      allowUnsafeConfigPaths: has('GIT_CONFIG', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM'),
+      allowUnsafeConfigEnvCount: has('GIT_CONFIG_COUNT'),
+    },
+  };
+}
+
+function makeGit(baseDir: string, opts: GitOptions): SimpleGit {
+  const { env, unsafe } = gitEnvironment();
+  return simpleGit({
+    baseDir,
+    binary: opts.gitPath || 'git',
+    maxConcurrentProcesses: 2,
+    abort: opts.signal,
+    timeout: { block: opts.blockTimeoutMs ?? 120_000 },
+    trimmed: false,
+    unsafe,
+  }).env(env);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps git's failure text to a message with a next step. */
+export function translate(err: unknown, context: string, code = 'git.failed', hint?: string): PilotError {
+  if (err instanceof PilotError) return err;
+  const text = errorText(err);
+  const last = text.trim().split('\n').filter((l) => l.trim()).slice(-3).join(' ').slice(0, 400);
+  const known: [RegExp, string, string, string][] = [
+    [/ENOENT|spawn .* ENOENT|not found: git/i, 'git.notInstalled', 'git was not found', 'Install git, or set gitopsPilot.git.path to its location'],
+    [/Authentication failed|could not read Username|Permission denied \(publickey|terminal prompts disabled|401|403 Forbidden/i, 'git.authFailed', 'the git remote refused the credentials', 'Check that you can push from a terminal (credential helper or SSH key), then try again'],
+    [/Could not resolve host|unable to access|Could not read from remote|does not appear to be a git repository|Connection refused|timed out/i, 'git.remoteUnreachable', 'the git remote cannot be reached', 'Check the network and the remote URL (git remote -v); your commit, if any, stays local'],
+    [/protected branch|GH006|pre-receive hook declined/i, 'git.protectedBranch', 'the remote refused the push (protected branch or hook)', 'Use the branch push mode (gitopsPilot.gitops.pushMode: branch) and open a pull request'],
+    [/index\.lock|Unable to create .*\.lock/i, 'git.locked', 'another git process is running in this repository', 'Wait for it to finish (or remove a stale .git/index.lock), then try again'],
+    [/would be overwritten|Your local changes/i, 'git.localChanges', 'uncommitted local changes are in the way', 'Commit or stash them, then try again'],
+  ];
+  for (const [re, c, m, h] of known) if (re.test(text)) return new PilotError(c, `${context}: ${m}`, { hint: h, detail: text, cause: err });
+  return new PilotError(code, `${context}: ${last}`, { hint, detail: text, cause: err });
+}
