@@ -2,7 +2,7 @@
  * Parsing YAML with source positions. Every YAML problem becomes an input PilotError located at
  * file:line:col, so a tree row or a CLI error points at the exact place to fix.
  */
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { inputError, type SourceLocation } from '../errors';
 
 export interface ParsedYaml {
@@ -18,9 +18,16 @@ export interface ParsedYaml {
  */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter: lines, ...PARSE_OPTIONS });
   const parsed: ParsedYaml = { file, text, doc, lines };
-  const err = doc.errors[0];
+  throwFirstError(parsed);
+  return parsed;
+}
+
+const PARSE_OPTIONS = { keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
+function throwFirstError(parsed: ParsedYaml): void {
+  const err = parsed.doc.errors[0];
   if (err) {
     const location = locate(parsed, err.pos[0]);
     const known: Partial<Record<string, [string, string, string]>> = {
@@ -30,6 +37,19 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     const [code, message, hint] = known[err.code] ?? ['yaml.malformed', `${firstLine(err.message)} (not valid YAML)`, 'Fix the YAML at that position; nothing was changed'];
     throw inputError(code, message, { location, hint });
   }
+}
+
+/**
+ * Parses a multi-document stream (Kubernetes manifests separated by `---`), with the same errors as
+ * parseYaml for any of its documents. Every ParsedYaml shares the file's text and line counter, so node
+ * ranges are offsets in the whole file. An empty stream gives no documents.
+ */
+export function parseYamlStream(text: string, file: string): ParsedYaml[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, ...PARSE_OPTIONS });
+  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  const parsed = list.map((doc) => ({ file, text, doc, lines }));
+  for (const p of parsed) throwFirstError(p);
   return parsed;
 }
 

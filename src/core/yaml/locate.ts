@@ -130,3 +130,127 @@ export function resolveKustomizeImage(p: ParsedYaml, image: string | undefined):
 function scalarOf(node: unknown): string | undefined {
   return isScalar(node) && node.value !== null && node.value !== undefined ? String(node.value) : undefined;
 }
+
+/**
+ * A container's `image:` in plain Kubernetes manifests (multi-document files allowed). Not part of
+ * ImageLocator: environments are Helm values or Kustomize overlays; manifests are edited by the CLI's
+ * set-image and by tools that know the file holds workloads.
+ */
+export interface ManifestLocator {
+  readonly kind: 'manifest';
+  /** the container name; omitted: the only (non-init) container of the selected workloads */
+  readonly container?: string;
+  /** `deployment/demo-app`, `Rollout/demo-app` or just `demo-app`; omitted: any workload in the file */
+  readonly workload?: string;
+}
+
+/** Where the pod spec sits in each workload kind that has a pod template. */
+const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  Rollout: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+export interface ManifestContainer {
+  /** the document the container is in */
+  readonly p: ParsedYaml;
+  readonly docIndex: number;
+  /** `Deployment/demo-app` */
+  readonly workload: string;
+  readonly name: string | undefined;
+  readonly init: boolean;
+  /** key path from the document root to the container mapping, e.g. spec.template.spec.containers.0 */
+  readonly path: readonly (string | number)[];
+  readonly container: YAMLMap;
+  /** the `image` pair, when present */
+  readonly imagePair: Pair<Node, Node | null> | undefined;
+}
+
+function str(node: unknown): string | undefined {
+  return scalarOf(node);
+}
+
+/** Every container (and init container) of every workload in the stream. Aliases are not followed. */
+export function listManifestContainers(docs: readonly ParsedYaml[]): ManifestContainer[] {
+  const out: ManifestContainer[] = [];
+  docs.forEach((p, docIndex) => {
+    const root = p.doc.contents;
+    if (!isMap(root)) return;
+    const kind = str(findPair(root, 'kind')?.value);
+    const specPath = kind ? POD_SPEC_PATHS[kind] : undefined;
+    if (!kind || !specPath) return;
+    const meta = findPair(root, 'metadata')?.value;
+    const name = isMap(meta) ? str(findPair(meta, 'name')?.value) : undefined;
+    let node: unknown = root;
+    for (const key of specPath) {
+      node = isMap(node) ? findPair(node, key)?.value : undefined;
+    }
+    if (!isMap(node)) return;
+    for (const [field, init] of [['initContainers', true], ['containers', false]] as const) {
+      const seq = findPair(node, field)?.value;
+      if (!isSeq(seq)) continue;
+      seq.items.forEach((item, i) => {
+        if (!isMap(item)) return;
+        out.push({
+          p,
+          docIndex,
+          workload: `${kind}/${name ?? '<unnamed>'}`,
+          name: str(findPair(item, 'name')?.value),
+          init,
+          path: [...specPath, field, i],
+          container: item,
+          imagePair: findPair(item, 'image'),
+        });
+      });
+    }
+  });
+  return out;
+}
+
+function workloadMatches(c: ManifestContainer, wanted: string): boolean {
+  const [kind, name] = c.workload.split('/') as [string, string];
+  const slash = wanted.indexOf('/');
+  if (slash < 0) return name === wanted;
+  return kind.toLowerCase() === wanted.slice(0, slash).toLowerCase() && name === wanted.slice(slash + 1);
+}
+
+/**
+ * The one container a ManifestLocator designates. None, or more than one, is an input error that lists
+ * what the file holds.
+ */
+export function resolveManifestContainer(docs: readonly ParsedYaml[], file: string, l: ManifestLocator): ManifestContainer {
+  const all = listManifestContainers(docs);
+  const describe = (cs: readonly ManifestContainer[]) => cs.map((c) => `${c.workload} ${c.init ? 'initContainer' : 'container'} ${c.name ?? '<unnamed>'}`).join(', ');
+  const inWorkload = l.workload === undefined ? all : all.filter((c) => workloadMatches(c, l.workload!));
+  const where = { file, line: 1, col: 1 };
+  if (!all.length) {
+    throw inputError('manifest.noWorkload', 'no Deployment, StatefulSet, DaemonSet, Pod, Job, CronJob or Rollout with containers in this file', {
+      location: where,
+      hint: 'Point at the manifest that holds the workload',
+    });
+  }
+  if (!inWorkload.length) {
+    throw inputError('manifest.workloadNotFound', `no workload ${l.workload} in this file`, {
+      location: where,
+      hint: `The file has ${[...new Set(all.map((c) => c.workload))].join(', ')}`,
+    });
+  }
+  const matches = l.container === undefined ? inWorkload.filter((c) => !c.init) : inWorkload.filter((c) => c.name === l.container);
+  if (matches.length === 1) return matches[0]!;
+  if (!matches.length) {
+    throw inputError('manifest.containerNotFound', l.container === undefined ? 'the workload has only init containers; name the container' : `no container named "${l.container}"${l.workload ? ` in ${l.workload}` : ''}`, {
+      location: where,
+      hint: `The file has: ${describe(inWorkload)}`,
+    });
+  }
+  throw inputError('manifest.ambiguousContainer', `${matches.length} containers match${l.container ? ` the name "${l.container}"` : ''}: ${describe(matches)}`, {
+    location: locateNode(matches[1]!.p, matches[1]!.container as Node),
+    hint: l.container === undefined ? 'Name the container to edit' : 'Name the workload too (kind/name)',
+  });
+}
