@@ -23,6 +23,7 @@ import { FailureRules, Stats, type RequestFilter, type StatsSnapshot } from './f
 import { Behaviors, Runtime, SPEEDS, type BehaviorRule, type ImageExistsHook, type Speed, type Timings } from './runtime';
 import { KubeApiServer, type ForbidRule } from './server';
 import { Store, type StoreEvent } from './store';
+import { selfSignedCertificate, type TlsMaterial } from './tls';
 import { Random, type KubeObject } from './util';
 
 export type { KubeObject } from './util';
@@ -34,6 +35,7 @@ export type { Store, StoreEvent, ListOptions, ListResult, PatchType, DeleteOptio
 export type { ApplicationApi, ApplicationOperationHandler, ApplicationOperationRequest, ApplicationResource, HealthStatus, SyncStatus } from './controllers/application';
 export { REFRESH_ANNOTATION } from './controllers/application';
 export { ApiError } from './status';
+export type { TlsMaterial } from './tls';
 
 export interface KubeSimOptions {
   /** 0 (default) picks a free port */
@@ -61,6 +63,11 @@ export interface KubeSimOptions {
   defaultWatchTimeoutSeconds?: number;
   /** whether an image can be pulled (default: every image exists) */
   imageExists?: ImageExistsHook;
+  /**
+   * Serve HTTPS: `true` makes a self-signed certificate (openssl), or pass one. kubectl sends bearer
+   * tokens only over TLS, so kubectl tests of authentication need this; the kubeconfig trusts the certificate.
+   */
+  tls?: boolean | TlsMaterial;
   /** reported by /version; /usr/bin/kubectl (a version dispatcher) picks its client by it (default 32) */
   kubernetesMinorVersion?: number;
   /** objects to create at start (through the API semantics, so controllers act on them) */
@@ -109,6 +116,8 @@ export interface KubeSimAuth {
 export interface KubeSim {
   readonly url: string;
   readonly port: number;
+  /** the serving certificate (PEM) when started with `tls`: clients trust it as their CA */
+  readonly ca?: string;
   /** direct access to objects (no auth, faults or stats): create/get/update/patch/delete/list/select/put */
   readonly store: Store;
   readonly controllers: KubeSimControllers;
@@ -206,7 +215,9 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
 
   for (const o of opts.objects ?? []) store.createObject(o);
 
+  const tls = opts.tls === true ? selfSignedCertificate() : opts.tls || undefined;
   const server = new KubeApiServer({
+    tls,
     store,
     stats,
     failures,
@@ -230,7 +241,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     return toYaml({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: context, cluster: { server: url } }],
+      clusters: [{ name: context, cluster: tls ? { server: url, 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } : { server: url } }],
       contexts: [{ name: context, context: { cluster: context, user: context, namespace: k.namespace ?? 'default' } }],
       'current-context': context,
       users: [{ name: context, user }],
@@ -242,6 +253,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const sim: KubeSim = {
     url,
     port,
+    ca: tls?.cert,
     store,
     controllers: {
       pause: () => runtime.pause(),

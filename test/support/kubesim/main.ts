@@ -2,13 +2,14 @@
  * Runs the simulator on its own, for manual use and for the sandbox:
  *
  *   node out/test/support/kubesim/main.js [--port 0] [--host 127.0.0.1] [--speed fast|realistic]
- *        [--seed objects.json|objects.yaml] [--kubeconfig FILE] [--token TOKEN] [--namespace NS] [--json] [--verbose]
+ *        [--seed objects.json|objects.yaml] [--kubeconfig FILE] [--token TOKEN] [--namespace NS] [--json] [--verbose] [--tls]
  *
  * Prints the URL and writes a kubeconfig whose current context points at the simulator
  * (`kubectl --kubeconfig FILE get pods`). `--seed` creates the objects of a JSON file (one object,
  * an array, or a v1 List) or a multi-document YAML file at start. `--json` prints one JSON line
  * `{"url":...,"port":...,"kubeconfig":...}` instead of the human-readable lines; `--verbose` logs
- * every request to stderr. Stops on SIGINT/SIGTERM.
+ * every request to stderr. `--tls` serves HTTPS with a self-signed certificate (implied by `--token`:
+ * kubectl sends bearer tokens only over TLS); the kubeconfig trusts it. Stops on SIGINT/SIGTERM.
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,15 +27,16 @@ interface Args {
   namespace: string;
   json: boolean;
   verbose: boolean;
+  tls: boolean;
 }
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: main.js [--port N] [--host H] [--speed fast|realistic] [--seed FILE] [--kubeconfig FILE] [--token T] [--namespace NS] [--json] [--verbose]\n`);
+  process.stderr.write(`${message}\nusage: main.js [--port N] [--host H] [--speed fast|realistic] [--seed FILE] [--kubeconfig FILE] [--token T] [--namespace NS] [--json] [--verbose] [--tls]\n`);
   process.exit(2);
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { port: 0, host: '127.0.0.1', speed: 'fast', namespace: 'default', json: false, verbose: false };
+  const args: Args = { port: 0, host: '127.0.0.1', speed: 'fast', namespace: 'default', json: false, verbose: false, tls: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -77,6 +79,9 @@ export function parseArgs(argv: string[]): Args {
       case '--verbose':
         args.verbose = true;
         break;
+      case '--tls':
+        args.tls = true;
+        break;
       default:
         usage(`unknown argument: ${a}`);
     }
@@ -113,6 +118,8 @@ async function main(): Promise<void> {
     host: args.host,
     speed: args.speed,
     auth: args.token ? { tokens: { [args.token]: 'kubesim-user' } } : undefined,
+    // kubectl sends bearer tokens over TLS only
+    tls: args.tls || args.token !== undefined,
     objects,
     log: args.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });

@@ -31,8 +31,12 @@ export interface JsonPatchOp {
   value?: unknown;
 }
 
-function patchError(message: string): ApiError {
-  return new ApiError(422, 'Invalid', message);
+/**
+ * What the API server answers when a JSON patch does not apply (NewGenericServerResponse(422)): a
+ * generic message, the json-patch library's error as the cause.
+ */
+function patchError(detail: string): ApiError {
+  return new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', { causes: [{ reason: 'UnexpectedServerResponse', message: detail }] });
 }
 
 function parsePointer(pointer: string): string[] {
@@ -49,7 +53,7 @@ export function jsonPatch(target: Json, ops: unknown): Json {
   let doc = clone(target);
   for (const raw of ops) {
     if (!isPlainObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
-      throw patchError('the server rejected our request due to an error in our request');
+      throw patchError('unexpected kind of operation');
     }
     const op = raw as unknown as JsonPatchOp;
     switch (op.op) {
@@ -77,7 +81,7 @@ export function jsonPatch(target: Json, ops: unknown): Json {
       }
       case 'test': {
         const value = getAt(doc, parsePointer(op.path), op.path, 'test');
-        if (!deepEqual(value, op.value)) throw patchError(`the server rejected our request due to an error in our request: testing value ${op.path} failed: test failed`);
+        if (!deepEqual(value, op.value)) throw patchError(`testing value ${op.path} failed: test failed`);
         break;
       }
       default:
@@ -92,12 +96,12 @@ function getAt(doc: Json, path: string[], pointer: string, op: string): Json {
   for (const p of path) {
     if (Array.isArray(cur)) {
       const i = Number(p);
-      if (!/^\d+$/.test(p) || i >= cur.length) throw patchError(`the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "${pointer}": missing value`);
+      if (!/^\d+$/.test(p) || i >= cur.length) throw patchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`);
       cur = cur[i];
     } else if (isPlainObject(cur) && p in cur) {
       cur = cur[p];
     } else {
-      throw patchError(`the server rejected our request due to an error in our request: ${op} operation does not apply: doc is missing path: "${pointer}": missing value`);
+      throw patchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`);
     }
   }
   return cur;
@@ -112,14 +116,14 @@ function setAt(doc: Json, path: string[], value: Json, mode: 'add' | 'replace'):
     if (last === '-') parent.push(value);
     else {
       const i = Number(last);
-      if (!/^\d+$/.test(last) || i > parent.length) throw patchError(`the server rejected our request due to an error in our request: ${mode} operation does not apply: index out of bounds`);
+      if (!/^\d+$/.test(last) || i > parent.length) throw patchError(`${mode} operation does not apply: index out of bounds`);
       if (mode === 'add') parent.splice(i, 0, value);
       else parent[i] = value;
     }
   } else if (isPlainObject(parent)) {
     parent[last] = value;
   } else {
-    throw patchError(`the server rejected our request due to an error in our request: ${mode} operation does not apply: doc is missing path`);
+    throw patchError(`${mode} operation does not apply: doc is missing path`);
   }
   return doc;
 }
@@ -130,12 +134,12 @@ function removeAt(doc: Json, path: string[], pointer: string): Json {
   const last = path[path.length - 1]!;
   if (Array.isArray(parent)) {
     const i = Number(last);
-    if (!/^\d+$/.test(last) || i >= parent.length) throw patchError(`the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: "${pointer}": missing value`);
+    if (!/^\d+$/.test(last) || i >= parent.length) throw patchError(`remove operation does not apply: doc is missing path: "${pointer}": missing value`);
     parent.splice(i, 1);
   } else if (isPlainObject(parent) && last in parent) {
     delete parent[last];
   } else {
-    throw patchError(`the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: "${pointer}": missing value`);
+    throw patchError(`remove operation does not apply: doc is missing path: "${pointer}": missing value`);
   }
   return doc;
 }

@@ -5,6 +5,7 @@
  * authentication, Forbidden rules, injected failures, stalled / dropped watches, and statistics.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { matchesRequest, type FailureRules, type RequestFilter, type RequestInfo, type Stats, type Verb } from './faults';
 import { RESOURCE_TYPES, RESOURCE_VERBS, apiVersionOfType, resourceTypeByPath, selectableField, type ResourceType } from './resources';
@@ -52,6 +53,8 @@ export interface ServerOptions {
   defaultWatchTimeoutSeconds: number;
   /** Kubernetes version reported by /version (the kubectl dispatcher picks its client from it) */
   version: { major: string; minor: string; gitVersion: string };
+  /** serve HTTPS with this certificate */
+  tls?: { cert: string; key: string };
   log?: (line: string) => void;
 }
 
@@ -96,16 +99,17 @@ function negotiate(accept: string | undefined): Negotiated | undefined {
 }
 
 export class KubeApiServer {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   private readonly watchers = new Set<Watcher>();
   private port = 0;
   private host = '127.0.0.1';
 
   constructor(private readonly o: ServerOptions) {
-    this.server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((err) => this.fail(res, err));
-    });
+    };
+    this.server = o.tls ? https.createServer({ cert: o.tls.cert, key: o.tls.key }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 30_000;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -127,7 +131,7 @@ export class KubeApiServer {
   }
 
   get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return `${this.o.tls ? 'https' : 'http'}://${this.host}:${this.port}`;
   }
 
   /** Ends every connection (watches abruptly, like a crashed API server). */
