@@ -1,10 +1,14 @@
 /** The `gitops-pilot` command line: the same core as the extension, for pipelines and scripts. */
 import { exitCodeFor, formatLocation, isCancelled, PilotError, toPilotError } from '../core/errors';
 import type { CliIO } from './io';
+import { bump } from './commands/bump';
 import { envs } from './commands/envs';
+import { promote } from './commands/promote';
+import { rollback } from './commands/rollback';
+import { setImage } from './commands/setImage';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs];
+export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

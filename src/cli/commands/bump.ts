@@ -1,0 +1,31 @@
+import { setImage as setImageOp } from '../../core/gitops/operations';
+import { flagHelp, parseFlags } from '../args';
+import type { CliIO } from '../io';
+import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import type { CliCommand } from './types';
+
+const flags = {
+  env: { type: 'string', description: 'the environment', valueName: 'E', required: true },
+  tag: { type: 'string', description: 'the image tag to deploy', valueName: 'T', required: true },
+  digest: { type: 'string', description: 'pin this digest too (sha256:…)', valueName: 'D' },
+  'source-commit': { type: 'string', description: 'the app commit the image was built from (recorded as a trailer)', valueName: 'SHA' },
+  yes: { type: 'boolean', description: 'confirm a protected environment (required for them)' },
+  force: { type: 'boolean', description: 'deploy even if the registry does not have the tag' },
+  ...pushFlags,
+  dir: dirFlag,
+  json: jsonFlag,
+} as const;
+
+export const bump: CliCommand = {
+  name: 'bump',
+  summary: "set an environment's image tag, commit and push",
+  help: () => `Usage: gitops-pilot bump --env E --tag T [--no-push] [--yes]\n\nEdits the environment's file (only the tag's bytes), commits it as "deploy(E): app OLD -> T" and pushes\n(rebasing and retrying if someone pushed first; never forcing). Protected environments need --yes (else exit 2).\n\n${flagHelp(flags)}`,
+  async run(argv: readonly string[], io: CliIO): Promise<number> {
+    const { flags: f } = parseFlags(argv, flags, 'bump');
+    const project = await requireProject(f.dir, io);
+    const env = requireEnv(project, f.env!, '--env');
+    const ctx = operationContext(project, io, pushMode(f));
+    const r = await setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force });
+    return printResult(r, f.json, io);
+  },
+};

@@ -1,0 +1,78 @@
+/** Pieces the deployment commands share: the project, an environment by name, output of a result. */
+import { loadProject } from '../../core/config/project';
+import type { Environment, Project } from '../../core/config/model';
+import { inputError } from '../../core/errors';
+import { imageString } from '../../core/gitops/message';
+import type { OperationContext, OperationResult } from '../../core/gitops/operations';
+import type { CliIO } from '../io';
+
+export const dirFlag = { type: 'string', description: 'project folder (default: the current directory)', valueName: 'DIR' } as const;
+export const jsonFlag = { type: 'boolean', description: 'print one JSON document' } as const;
+export const pushFlags = {
+  'no-push': { type: 'boolean', description: 'commit locally, do not push' },
+  'push-mode': { type: 'string', description: 'direct (default): push the deployment branch; branch: push a new branch gitops-pilot/<env>/<tag> for a pull request', valueName: 'MODE' },
+} as const;
+
+export async function requireProject(dir: string | undefined, io: CliIO): Promise<Project> {
+  const root = dir ?? io.cwd;
+  const project = await loadProject(root);
+  if (!project) throw inputError('env.none', `no environments found in ${root}`, { hint: 'Add gitops-pilot.yaml, or run from the GitOps repository' });
+  const fatal = project.problems.find((p) => p.code.startsWith('config.') && p.code !== 'config.noEnvironments');
+  if (fatal && !project.environments.length) throw fatal;
+  return project;
+}
+
+export function requireEnv(project: Project, name: string, flag: string): Environment {
+  const env = project.environments.find((e) => e.id === name) ?? project.environments.find((e) => e.name === name);
+  if (!env) {
+    throw inputError('env.unknown', `${flag} ${JSON.stringify(name)}: no such environment`, {
+      hint: `Environments: ${project.environments.map((e) => e.id).join(', ') || '(none)'}`,
+    });
+  }
+  return env;
+}
+
+export function pushMode(flags: { 'no-push': boolean; 'push-mode': string | undefined }): OperationContext['push'] {
+  if (flags['no-push']) return false;
+  const mode = flags['push-mode'] ?? 'direct';
+  if (mode !== 'direct' && mode !== 'branch') throw inputError('cli.badFlag', `--push-mode must be direct or branch, not ${JSON.stringify(mode)}`);
+  return mode;
+}
+
+export function operationContext(project: Project, io: CliIO, push: OperationContext['push']): OperationContext {
+  return {
+    project,
+    push,
+    git: { log: io.log, signal: io.signal, gitPath: io.env.GITOPS_PILOT_GIT || undefined },
+    onProgress: (m) => io.log.info(m),
+  };
+}
+
+export function printResult(r: OperationResult, json: boolean, io: CliIO): number {
+  if (json) {
+    io.out(
+      JSON.stringify(
+        {
+          status: r.status,
+          environment: r.env.id,
+          file: r.env.relFile,
+          before: r.before,
+          after: r.after,
+          commit: r.commit ?? null,
+          remote: r.remote ?? null,
+          pushedTo: r.pushedTo ?? null,
+          attempts: r.attempts,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (r.status === 'unchanged') io.out(`${r.env.id}: already at ${imageString(r.after.tag ? r.after : r.before)} — nothing to commit`);
+  else {
+    io.out(r.message?.split('\n')[0] ?? '');
+    io.out(`  ${r.status === 'pushed' ? `pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}` : `committed ${r.commit?.slice(0, 7)} locally (not pushed)`}`);
+  }
+  return 0;
+}

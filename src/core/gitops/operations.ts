@@ -1,0 +1,233 @@
+/**
+ * What a user (or a pipeline) does to an environment: set its image, promote another environment's
+ * image into it, roll it back. Each is one edit of one file, committed and pushed by the transaction,
+ * behind the guardrails: valid tags only, the configured promotion order, and for protected
+ * environments explicit confirmation, immutable tags and a healthy source.
+ */
+import type { Environment, Project } from '../config/model';
+import { inputError } from '../errors';
+import { isMutableTag, validateDigest, validateTag } from '../images/reference';
+import { environmentHistory, type DeployRecord } from './history';
+import { editImage, editImageFile, type ImageChange } from './imageEdit';
+import { commitMessage, type DeployKind, type ImageRef } from './message';
+import { readEnvironmentText } from './environmentFile';
+import { GitRepo, type GitOptions } from './git';
+import { readDeclaredImage } from './readImage';
+import { runTransaction, type TransactionResult } from './transaction';
+
+export type RegistryCheck = { exists: true; digest?: string } | { exists: false } | { unreachable: string };
+
+export interface OperationContext {
+  readonly project: Project;
+  readonly git: GitOptions;
+  readonly push: false | 'direct' | 'branch';
+  readonly retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  readonly onProgress?: (message: string) => void;
+  /** looks the image up in its registry (when one is configured); omitted: no check */
+  readonly checkImage?: (image: { repository: string; tag: string }) => Promise<RegistryCheck>;
+  /** the source environment's rollout health, for promotions into protected environments */
+  readonly sourceHealth?: (env: Environment) => Promise<{ healthy: boolean; reason: string } | undefined>;
+}
+
+export interface OperationResult extends TransactionResult {
+  readonly env: Environment;
+  readonly before: ImageRef;
+  readonly after: ImageRef;
+}
+
+export interface SetImageRequest {
+  readonly env: Environment;
+  readonly tag: string;
+  /** undefined: keep the file's digest only if the tag is unchanged, else drop it; null: drop it */
+  readonly digest?: string | null;
+  readonly sourceCommit?: string;
+  /** the file as the user saw it in the diff: refuse if it changed meanwhile */
+  readonly expectText?: string;
+  /** the user confirmed a protected environment (typed its name, or --yes) */
+  readonly confirmed?: boolean;
+  /** deploy even if the registry says the tag does not exist */
+  readonly force?: boolean;
+}
+
+/** The change a request makes: the tag, and a digest that never points at an older image. */
+function changeFor(tag: string, digest: string | null | undefined): ImageChange {
+  validateTag(tag);
+  if (digest) validateDigest(digest);
+  return { tag, digest: digest === undefined ? null : digest };
+}
+
+function guardProtected(env: Environment, tag: string, confirmed: boolean | undefined, what: string): void {
+  if (!env.protected) return;
+  if (isMutableTag(tag)) {
+    throw inputError('env.mutableTag', `${env.name} is protected and "${tag}" is a mutable tag`, {
+      hint: 'Deploy an immutable tag (a git SHA or a version) to a protected environment',
+    });
+  }
+  if (!confirmed) {
+    throw inputError('env.needsConfirmation', `${env.name} is protected: ${what} needs explicit confirmation`, {
+      hint: 'Confirm by typing the environment name in the editor, or pass --yes on the command line',
+    });
+  }
+}
+
+async function guardRegistry(ctx: OperationContext, repository: string | undefined, tag: string, force: boolean | undefined): Promise<string | undefined> {
+  if (!ctx.checkImage || !repository || force) return undefined;
+  const r = await ctx.checkImage({ repository, tag });
+  if ('unreachable' in r) {
+    ctx.onProgress?.(`could not check the registry (${r.unreachable}); deploying without the check`);
+    return undefined;
+  }
+  if (!r.exists) {
+    throw inputError('image.notFound', `${repository}:${tag} is not in the registry`, {
+      hint: 'Push the image first (GitOps Pilot: Push Image), check the tag, or deploy anyway with --force',
+    });
+  }
+  return r.digest;
+}
+
+/** The file's text before and after a change, for a diff the user confirms. Nothing is written. */
+export async function previewChange(env: Environment, change: ImageChange): Promise<{ before: string; after: string; changed: boolean }> {
+  const before = await readEnvironmentText(env);
+  const r = editImage(before, env.file, env.locator, change);
+  return { before, after: r.text, changed: r.changed };
+}
+
+async function commitChange(
+  ctx: OperationContext,
+  env: Environment,
+  kind: DeployKind,
+  change: ImageChange,
+  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string },
+): Promise<OperationResult> {
+  let before: ImageRef = {};
+  let after: ImageRef = {};
+  const result = await runTransaction(
+    {
+      file: env.file,
+      branchHint: { env: env.name, tag: change.tag ?? 'digest' },
+      apply: async (attempt) => {
+        if (extra.revertFirst && attempt === 1) {
+          const reverted = await tryRevert(ctx, env, extra.revertFirst, change);
+          if (reverted) {
+            ({ before, after } = reverted);
+            return { changed: true, message: commitMessage({ kind, env: env.name, before, after, reverts: extra.reverts }) };
+          }
+        }
+        const r = await editImageFile(env.file, env.locator, change, { expectText: attempt === 1 ? extra.expectText : undefined });
+        before = pick(r.before);
+        after = pick(r.after);
+        return { changed: r.changed, message: commitMessage({ kind, env: env.name, before, after, ...extra }) };
+      },
+    },
+    { git: ctx.git, branch: ctx.project.gitops.branch, remote: ctx.project.gitops.remote, push: ctx.push, retry: ctx.retry, onProgress: ctx.onProgress },
+  );
+  return { ...result, env, before, after };
+}
+
+function pick(d: { repository?: string; tag?: string; digest?: string }): ImageRef {
+  return { repository: d.repository, tag: d.tag, digest: d.digest };
+}
+
+/**
+ * `git revert --no-commit` of the environment's last deploy commit, when that commit changed only this
+ * file and the result declares the expected image; otherwise undone and undefined (the caller edits).
+ */
+async function tryRevert(ctx: OperationContext, env: Environment, sha: string, expected: ImageChange): Promise<{ before: ImageRef; after: ImageRef } | undefined> {
+  const repo = await GitRepo.open(env.gitopsRoot, ctx.git);
+  const rel = repo.rel(env.file);
+  const paths = await repo.changedPaths(sha);
+  if (paths.length !== 1 || paths[0] !== rel) return undefined;
+  const beforeText = await readEnvironmentText(env);
+  if (!(await repo.revertNoCommit(sha))) return undefined;
+  try {
+    const afterText = await readEnvironmentText(env);
+    const b = readDeclaredImage(beforeText, env.file, env.locator);
+    const a = readDeclaredImage(afterText, env.file, env.locator);
+    if (a.tag === expected.tag && (a.digest ?? null) === (expected.digest ?? null)) return { before: pick(b), after: pick(a) };
+  } catch {
+    // fall through: undo and edit instead
+  }
+  await repo.restoreFromHead([env.file]);
+  return undefined;
+}
+
+export async function setImage(ctx: OperationContext, req: SetImageRequest): Promise<OperationResult> {
+  const { env } = req;
+  guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
+  const current = await currentImage(env);
+  const registryDigest = await guardRegistry(ctx, current.repository, req.tag, req.force);
+  const digest = req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
+  return commitChange(ctx, env, 'deploy', changeFor(req.tag, digest), { sourceCommit: req.sourceCommit, expectText: req.expectText });
+}
+
+export interface PromoteRequest {
+  readonly from: Environment;
+  readonly to: Environment;
+  readonly expectText?: string;
+  readonly confirmed?: boolean;
+}
+
+/** What a promotion would set: the source's exact tag and digest (checked for order and protection). */
+export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth'>, req: PromoteRequest): Promise<{ change: ImageChange; source: ImageRef }> {
+  const { from, to } = req;
+  if (from.id === to.id) throw inputError('promote.same', `cannot promote ${to.name} into itself`);
+  if (to.promoteFrom !== undefined && to.promoteFrom !== from.id) {
+    throw inputError('promote.outOfOrder', `${to.name} receives images from ${to.promoteFrom}, not from ${from.name}`, {
+      hint: `Promote ${to.promoteFrom} → ${to.name}, or change promoteFrom in gitops-pilot.yaml`,
+    });
+  }
+  const source = await currentImage(from);
+  if (!source.tag) {
+    throw inputError('promote.noTag', `${from.name} declares no image tag to promote`, { hint: `Deploy an image to ${from.name} first` });
+  }
+  guardProtected(to, source.tag, req.confirmed, `promoting ${source.tag} from ${from.name}`);
+  if (to.protected && ctx.sourceHealth) {
+    const health = await ctx.sourceHealth(from);
+    if (health && !health.healthy) {
+      throw inputError('promote.sourceUnhealthy', `${from.name} is not healthy (${health.reason}), so it cannot be promoted to protected ${to.name}`, {
+        hint: `Wait for ${from.name}'s rollout to complete, or fix it first`,
+      });
+    }
+  }
+  return { change: changeFor(source.tag, source.digest ?? null), source };
+}
+
+export async function promote(ctx: OperationContext, req: PromoteRequest): Promise<OperationResult> {
+  const { change } = await promotionChange(ctx, req);
+  return commitChange(ctx, req.to, 'promote', change, { promotedFrom: req.from.name, expectText: req.expectText });
+}
+
+export interface RollbackRequest {
+  readonly env: Environment;
+  /** roll back to the image this history commit deployed; omitted: undo the last deployment */
+  readonly toCommit?: string;
+  readonly confirmed?: boolean;
+}
+
+/** The target of a rollback, from the environment's history. */
+export async function rollbackTarget(ctx: Pick<OperationContext, 'git'>, req: RollbackRequest): Promise<{ image: ImageRef; record: DeployRecord; revert: boolean }> {
+  const history = await environmentHistory(req.env, ctx.git, 50);
+  if (!history.length) throw inputError('rollback.noHistory', `${req.env.relFile} has no earlier image in its git history`, { hint: 'Set an image tag instead' });
+  if (req.toCommit === undefined) {
+    const last = history[0]!;
+    if (!last.before?.tag) throw inputError('rollback.noPrevious', `the last change to ${req.env.relFile} (${last.sha.slice(0, 7)}) has no earlier tag to go back to`);
+    return { image: last.before, record: last, revert: true };
+  }
+  const record = history.find((r) => r.sha.startsWith(req.toCommit!));
+  if (!record) throw inputError('rollback.unknownCommit', `${req.toCommit} is not in the deploy history of ${req.env.name}`, { hint: 'Pick a commit from the History of the environment' });
+  if (!record.after?.tag) throw inputError('rollback.noTag', `commit ${record.sha.slice(0, 7)} left ${req.env.name} without a tag`);
+  return { image: record.after, record, revert: false };
+}
+
+export async function rollback(ctx: OperationContext, req: RollbackRequest): Promise<OperationResult> {
+  const { image, record, revert } = await rollbackTarget(ctx, req);
+  guardProtected(req.env, image.tag!, req.confirmed, `rolling back to ${image.tag}`);
+  const change = changeFor(image.tag!, image.digest ?? null);
+  return commitChange(ctx, req.env, 'rollback', change, { reverts: record.sha, revertFirst: revert ? record.sha : undefined });
+}
+
+async function currentImage(env: Environment): Promise<ImageRef> {
+  const d = readDeclaredImage(await readEnvironmentText(env), env.file, env.locator);
+  return pick(d);
+}
+
