@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import { allCommands } from './vscode/commands';
 import { registerCommands } from './vscode/commands/registry';
 import type { Services } from './vscode/commands/types';
+import { PreviewDocuments } from './vscode/deploy/preview';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings } from './vscode/settings';
 import { EnvironmentsView } from './vscode/views/environments/view';
+import { HistoryModel } from './vscode/views/environments/historyModel';
 import { EnvironmentsModel } from './vscode/views/environments/model';
 
 export interface ExtensionApi {
@@ -27,12 +29,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const environments = new EnvironmentsModel(folders, log);
     const refresh = new RefreshManager(environments, log);
-    const services: Services = { context, log, settings, environments, refresh };
+    const history = new HistoryModel(() => ({ log, gitPath: settings.get('gitPath') || undefined }));
+    const previews = new PreviewDocuments();
+    const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] } };
     context.subscriptions.push(
       log,
       settings,
       { dispose: () => environments.dispose() },
+      { dispose: () => history.dispose() },
       refresh,
+      previews,
       new EnvironmentsView(services),
       ...registerCommands(services, allCommands),
     );

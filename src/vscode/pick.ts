@@ -5,8 +5,9 @@ import type { EnvironmentEntry } from './views/environments/model';
 import { EnvironmentNode, imageText } from './views/environments/nodes';
 
 /**
- * The environment a command acts on: the tree node it was invoked on, or one the user picks.
- * `filter` narrows the choice (e.g. environments that can be promoted).
+ * The environment a command acts on: the tree node it was invoked on, an environment given by id
+ * (`executeCommand(id, 'staging')`, keybindings, `command:` links) or as an entry of the extension
+ * API's model, or else one the user picks. `filter` narrows the choice (e.g. environments that can be promoted).
  */
 export async function pickEnvironment(
   s: Services,
@@ -15,6 +16,8 @@ export async function pickEnvironment(
 ): Promise<EnvironmentEntry> {
   if (arg instanceof EnvironmentNode) return arg.entry;
   await s.environments.ensureLoaded();
+  const given = givenEnvironment(s, arg);
+  if (given) return given;
   const entries = s.environments.environments.filter(opts.filter ?? (() => true));
   if (!entries.length) {
     throw inputError('env.none', 'No environments found in this workspace', { hint: 'Open a GitOps repository, or run "GitOps Pilot: Create gitops-pilot.yaml"' });
@@ -29,4 +32,18 @@ export async function pickEnvironment(
   const choice = await vscode.window.showQuickPick(items, { placeHolder: opts.placeHolder, matchOnDescription: true, matchOnDetail: true });
   if (!choice) throw cancelled();
   return choice.entry;
+}
+
+/** An environment named by the caller: its id, or an entry (`{ env: { id }, project: { root } }`) from the API. */
+function givenEnvironment(s: Services, arg: unknown): EnvironmentEntry | undefined {
+  if (typeof arg === 'string') {
+    const found = s.environments.find(arg);
+    if (!found) throw inputError('env.unknown', `No environment "${arg}" in this workspace`, { hint: 'Run "GitOps Pilot: Refresh Environments", or pick one from the list' });
+    return found;
+  }
+  if (arg && typeof arg === 'object' && 'env' in arg) {
+    const e = arg as { env?: { id?: unknown }; project?: { root?: unknown } };
+    if (typeof e.env?.id === 'string') return s.environments.find(e.env.id, typeof e.project?.root === 'string' ? e.project.root : undefined);
+  }
+  return undefined;
 }

@@ -21,6 +21,7 @@ export const SETTINGS = {
   awsProfile: spec('aws.profile', '', true),
   awsRegion: spec('aws.region', ''),
   pushMode: spec<'direct' | 'branch'>('gitops.pushMode', 'direct'),
+  confirmDeployments: spec('gitops.confirmDeployments', true),
   watchAfterDeploy: spec('rollout.watchAfterDeploy', true),
   rolloutTimeout: spec('rollout.timeout', '10m'),
 } as const;

@@ -56,7 +56,8 @@ function changeFor(tag: string, digest: string | null | undefined): ImageChange 
   return { tag, digest: digest === undefined ? null : digest };
 }
 
-function guardProtected(env: Environment, tag: string, confirmed: boolean | undefined, what: string): void {
+/** Protected environments refuse mutable tags always, and anything without explicit confirmation. */
+export function guardProtected(env: Environment, tag: string, confirmed: boolean | undefined, what: string): void {
   if (!env.protected) return;
   if (isMutableTag(tag)) {
     throw inputError('env.mutableTag', `${env.name} is protected and "${tag}" is a mutable tag`, {
@@ -151,13 +152,25 @@ async function tryRevert(ctx: OperationContext, env: Environment, sha: string, e
   return undefined;
 }
 
-export async function setImage(ctx: OperationContext, req: SetImageRequest): Promise<OperationResult> {
+/**
+ * The change setting an image would make: guards checked, the registry asked (when configured), and
+ * the digest decided — keep the file's digest when the tag stays, else the registry's, else none.
+ */
+export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<ImageChange> {
   const { env } = req;
+  validateTag(req.tag);
   guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
   const current = await currentImage(env);
   const registryDigest = await guardRegistry(ctx, current.repository, req.tag, req.force);
   const digest = req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
-  return commitChange(ctx, env, 'deploy', changeFor(req.tag, digest), { sourceCommit: req.sourceCommit, expectText: req.expectText });
+  return changeFor(req.tag, digest);
+}
+
+/** Sets the image; `planned` (from planSetImage, e.g. after the user confirmed its diff) skips planning again. */
+export async function setImage(ctx: OperationContext, req: SetImageRequest, planned?: ImageChange): Promise<OperationResult> {
+  if (planned) guardProtected(req.env, req.tag, req.confirmed, `deploying ${req.tag}`);
+  const change = planned ?? (await planSetImage(ctx, req));
+  return commitChange(ctx, req.env, 'deploy', change, { sourceCommit: req.sourceCommit, expectText: req.expectText });
 }
 
 export interface PromoteRequest {
@@ -219,11 +232,15 @@ export async function rollbackTarget(ctx: Pick<OperationContext, 'git'>, req: Ro
   return { image: record.after, record, revert: false };
 }
 
-export async function rollback(ctx: OperationContext, req: RollbackRequest): Promise<OperationResult> {
+export async function planRollback(ctx: Pick<OperationContext, 'git'>, req: RollbackRequest): Promise<{ change: ImageChange; record: DeployRecord; revert: boolean }> {
   const { image, record, revert } = await rollbackTarget(ctx, req);
   guardProtected(req.env, image.tag!, req.confirmed, `rolling back to ${image.tag}`);
-  const change = changeFor(image.tag!, image.digest ?? null);
-  return commitChange(ctx, req.env, 'rollback', change, { reverts: record.sha, revertFirst: revert ? record.sha : undefined });
+  return { change: changeFor(image.tag!, image.digest ?? null), record, revert };
+}
+
+export async function rollback(ctx: OperationContext, req: RollbackRequest & { expectText?: string }): Promise<OperationResult> {
+  const { change, record, revert } = await planRollback(ctx, req);
+  return commitChange(ctx, req.env, 'rollback', change, { reverts: record.sha, revertFirst: revert ? record.sha : undefined, expectText: req.expectText });
 }
 
 async function currentImage(env: Environment): Promise<ImageRef> {

@@ -1,8 +1,21 @@
 import type * as vscode from 'vscode';
+import type { OperationContext, OperationResult } from '../../core/gitops/operations';
+import type { PreviewDocuments } from '../deploy/preview';
+import type { TagSuggestion } from '../deploy/prompts';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
 import type { Settings } from '../settings';
 import type { EnvironmentsModel } from '../views/environments/model';
+import type { HistoryModel } from '../views/environments/historyModel';
+
+/** Extension points later features fill in (registry checks, rollout health, watching after a deploy). */
+export interface DeployHooks {
+  checkImage?: OperationContext['checkImage'];
+  sourceHealth?: OperationContext['sourceHealth'];
+  /** recent tags of a repository in its registry (the Images feature), for the tag quick pick */
+  recentTags?: (repository: string) => Promise<TagSuggestion[]>;
+  readonly afterDeploy: ((result: OperationResult) => void)[];
+}
 
 /** What commands may use. Built once in activate() and passed to every command. */
 export interface Services {
@@ -11,6 +24,9 @@ export interface Services {
   readonly settings: Settings;
   readonly environments: EnvironmentsModel;
   readonly refresh: RefreshManager;
+  readonly history: HistoryModel;
+  readonly previews: PreviewDocuments;
+  readonly hooks: DeployHooks;
 }
 
 export interface CommandDef {

@@ -2,17 +2,27 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
-import { formatLocation, type PilotError, type SourceLocation } from '../../../core/errors';
+import { formatLocation, toPilotError, type PilotError, type SourceLocation } from '../../../core/errors';
 import { environmentContextValue } from './contextValue';
+import { timeAgo } from '../../../core/util/time';
+import type { DeployRecord } from '../../../core/gitops/history';
+import type { HistoryModel } from './historyModel';
 import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from './model';
 
 export abstract class TreeNode {
   abstract readonly id: string;
   abstract toTreeItem(): vscode.TreeItem;
-  children(): TreeNode[] {
+  children(): TreeNode[] | Promise<TreeNode[]> {
     return [];
   }
   constructor(readonly parent: TreeNode | undefined) {}
+}
+
+/** What nodes read from: the models, never I/O of their own. */
+export interface TreeContext {
+  readonly model: EnvironmentsModel;
+  readonly history: HistoryModel;
+  readonly trusted: () => boolean;
 }
 
 export function openAt(file: string, loc?: Pick<SourceLocation, 'line' | 'col'>): vscode.Command {
@@ -71,7 +81,7 @@ export class DetailNode extends TreeNode {
 
 export class EnvironmentNode extends TreeNode {
   readonly id: string;
-  constructor(parent: TreeNode | undefined, readonly entry: EnvironmentEntry, private readonly model: EnvironmentsModel) {
+  constructor(parent: TreeNode | undefined, readonly entry: EnvironmentEntry, private readonly ctx: TreeContext) {
     super(parent);
     this.id = `env:${entry.project.root}:${entry.env.id}`;
   }
@@ -113,7 +123,7 @@ export class EnvironmentNode extends TreeNode {
   }
 
   private nameOf(id: string): string {
-    return this.model.find(id, this.entry.project.root)?.env.name ?? id;
+    return this.ctx.model.find(id, this.entry.project.root)?.env.name ?? id;
   }
 
   override children(): TreeNode[] {
@@ -129,7 +139,63 @@ export class EnvironmentNode extends TreeNode {
     rows.push(new DetailNode(this, `${this.id}:file`, 'File', env.relFile, 'file', openAt(env.file, file.ok ? file.declared.location : undefined), env.file));
     if (env.promoteFrom) rows.push(new DetailNode(this, `${this.id}:from`, 'Promotes from', this.nameOf(env.promoteFrom), 'arrow-left'));
     if (env.promotesTo.length) rows.push(new DetailNode(this, `${this.id}:to`, 'Promotes to', env.promotesTo.map((id) => this.nameOf(id)).join(', '), 'arrow-right'));
+    rows.push(new HistoryNode(this, this.ctx));
     return rows;
+  }
+}
+
+/** "History": the deployments of this environment from git log, loaded when expanded. */
+export class HistoryNode extends TreeNode {
+  readonly id: string;
+  constructor(readonly envNode: EnvironmentNode, private readonly ctx: TreeContext) {
+    super(envNode);
+    this.id = `${envNode.id}:history`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('History', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('history');
+    item.contextValue = ';historyGroup;';
+    item.tooltip = `Deployments of ${this.envNode.env.name}: commits that changed the image in ${this.envNode.env.relFile}`;
+    return item;
+  }
+  override async children(): Promise<TreeNode[]> {
+    if (!this.ctx.trusted()) return [new DetailNode(this, `${this.id}:untrusted`, 'History needs a trusted workspace', 'it runs git', 'shield')];
+    try {
+      const records = await this.ctx.history.get(this.envNode.env);
+      if (!records.length) return [new DetailNode(this, `${this.id}:empty`, 'No deployments in the git history yet', undefined, 'info')];
+      return records.map((r, i) => new HistoryEntryNode(this, r, i === 0));
+    } catch (err) {
+      return [new ProblemNode(this, toPilotError(err), this.id)];
+    }
+  }
+}
+
+const HISTORY_ICONS: Record<DeployRecord['kind'], string> = { deploy: 'rocket', promote: 'arrow-up', rollback: 'discard', other: 'git-commit' };
+
+export class HistoryEntryNode extends TreeNode {
+  readonly id: string;
+  constructor(readonly historyNode: HistoryNode, readonly record: DeployRecord, private readonly latest: boolean) {
+    super(historyNode);
+    this.id = `${historyNode.id}:${record.sha}`;
+  }
+  get env(): Environment {
+    return this.historyNode.envNode.env;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const r = this.record;
+    const item = new vscode.TreeItem(`${r.before?.tag ?? '∅'} → ${r.after?.tag ?? '∅'}`, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = `${r.author} · ${timeAgo(r.date)}`;
+    item.iconPath = new vscode.ThemeIcon(HISTORY_ICONS[r.kind]);
+    const md = new vscode.MarkdownString();
+    md.appendText(`${r.subject}\n\n${r.sha.slice(0, 12)} · ${r.author} <${r.email}> · ${new Date(r.date).toLocaleString()}`);
+    for (const [k, v] of Object.entries(r.trailers)) md.appendText(`\n${k}: ${v}`);
+    item.tooltip = md;
+    // the latest entry is what the environment runs now: rolling back "to" it would change nothing
+    item.contextValue = `;history;${!this.latest && r.after?.tag ? 'canRollbackTo;' : ''}`;
+    item.accessibilityInformation = { label: `${r.kind} from ${r.before?.tag ?? 'nothing'} to ${r.after?.tag ?? 'nothing'} by ${r.author}, ${timeAgo(r.date)}` };
+    return item;
   }
 }
 
@@ -157,32 +223,33 @@ export class GroupNode extends TreeNode {
   override children(): TreeNode[] {
     return this.build(this);
   }
+
 }
 
 /** Root rows: project problems, then environments (grouped by app, and by project when several). */
-export function rootNodes(model: EnvironmentsModel): TreeNode[] {
-  const projects = model.projects;
-  if (projects.length === 1) return projectChildren(undefined, projects[0]!, model);
+export function rootNodes(ctx: TreeContext): TreeNode[] {
+  const projects = ctx.model.projects;
+  if (projects.length === 1) return projectChildren(undefined, projects[0]!, ctx);
   return projects.map(
     (p) =>
       new GroupNode(undefined, p.project.root, basename(p.project.root), p.project.gitopsRoot !== p.project.root ? `→ ${basename(p.project.gitopsRoot)}` : undefined, 'repo', (self) =>
-        projectChildren(self, p, model),
+        projectChildren(self, p, ctx),
       ),
   );
 }
 
-function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, model: EnvironmentsModel): TreeNode[] {
+function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, ctx: TreeContext): TreeNode[] {
   const rows: TreeNode[] = p.project.problems.map((e) => new ProblemNode(parent, e, `project:${p.project.root}`));
   const apps = [...new Set(p.environments.map((e) => e.env.app).filter((a): a is string => a !== undefined))];
-  if (!apps.length) return [...rows, ...p.environments.map((e) => new EnvironmentNode(parent, e, model))];
+  if (!apps.length) return [...rows, ...p.environments.map((e) => new EnvironmentNode(parent, e, ctx))];
   for (const app of apps) {
     rows.push(
       new GroupNode(parent, `${p.project.root}:${app}`, app, undefined, 'folder-library', (self) =>
-        p.environments.filter((e) => e.env.app === app).map((e) => new EnvironmentNode(self, e, model)),
+        p.environments.filter((e) => e.env.app === app).map((e) => new EnvironmentNode(self, e, ctx)),
       ),
     );
   }
-  rows.push(...p.environments.filter((e) => e.env.app === undefined).map((e) => new EnvironmentNode(parent, e, model)));
+  rows.push(...p.environments.filter((e) => e.env.app === undefined).map((e) => new EnvironmentNode(parent, e, ctx)));
   return rows;
 }
 

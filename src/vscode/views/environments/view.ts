@@ -9,7 +9,7 @@ export class EnvironmentsView extends Disposable {
 
   constructor(s: Services) {
     super();
-    const provider = this.register(new EnvironmentsProvider(s.environments));
+    const provider = this.register(new EnvironmentsProvider({ model: s.environments, history: s.history, trusted: () => vscode.workspace.isTrusted }));
     this.view = this.register(vscode.window.createTreeView('gitopsPilot.environments', { treeDataProvider: provider, showCollapseAll: true }));
     const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', s.environments.state.kind);
     this.register(s.environments.onDidChange(setState));

@@ -1,0 +1,85 @@
+/**
+ * The editor's deployment flows: decide the change, show it as a diff, confirm (typing the name for a
+ * protected environment), then commit and push with progress. Shared by the commands so Set Image Tag,
+ * Promote and Roll Back behave the same way.
+ */
+import * as vscode from 'vscode';
+import type { Environment } from '../../core/config/model';
+import { inputError } from '../../core/errors';
+import { imageString, type ImageRef } from '../../core/gitops/message';
+import { guardProtected, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, setImage } from '../../core/gitops/operations';
+import type { ImageChange } from '../../core/gitops/imageEdit';
+import type { Services } from '../commands/types';
+import type { EnvironmentEntry } from '../views/environments/model';
+import { confirmDeployment, confirmProtected } from './prompts';
+import { operationContext, requireTrust, runDeployment } from './run';
+
+function requireReadable(entry: EnvironmentEntry): void {
+  if (!entry.file.ok) throw entry.file.error;
+}
+
+/** Shows the diff and asks; returns the file text the user approved (the write refuses if it changes). */
+async function reviewAndConfirm(s: Services, env: Environment, change: ImageChange, title: string, action: string, detail: string): Promise<string> {
+  const preview = await previewChange(env, change);
+  if (!preview.changed) return preview.before;
+  await s.previews.showDiff(env.file, preview.after, `${env.relFile} (${env.name}): ${title}`);
+  if (env.protected) await confirmProtected(env, title);
+  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, detail, action);
+  return preview.before;
+}
+
+function describePush(s: Services): string {
+  const mode = s.settings.get('pushMode');
+  return mode === 'branch' ? 'The commit goes to a new branch for a pull request.' : 'The commit is pushed to the deployment branch.';
+}
+
+export async function setImageFlow(s: Services, entry: EnvironmentEntry, tag: string): Promise<void> {
+  requireTrust('Set Image Tag');
+  requireReadable(entry);
+  const { env, project } = entry;
+  guardProtected(env, tag, true, `deploying ${tag}`);
+  const planCtx = operationContext(s, project, new AbortController().signal, () => undefined);
+  const change = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${tag}…` }, () => planSetImage(planCtx, { env, tag, confirmed: true }));
+  const current = entry.file.ok ? entry.file.declared : undefined;
+  const title = `${current?.tag ?? '(unset)'} → ${tag}`;
+  const expectText = await reviewAndConfirm(s, env, change, `Deploy ${tag} to ${env.name}`, 'Deploy', `${env.relFile}: ${title}. ${describePush(s)}`);
+  await runDeployment(s, `Deploying ${tag} to ${env.name}`, project, (ctx) => setImage(ctx, { env, tag, confirmed: true, expectText }, change));
+}
+
+export async function promoteFlow(s: Services, source: EnvironmentEntry, target: EnvironmentEntry): Promise<void> {
+  requireTrust('Promote');
+  requireReadable(source);
+  requireReadable(target);
+  const hooksCtx = operationContext(s, target.project, new AbortController().signal, () => undefined);
+  const { change, source: img } = await promotionChange(hooksCtx, { from: source.env, to: target.env, confirmed: true });
+  const before = target.file.ok ? target.file.declared : undefined;
+  const title = `Promote ${img.tag} from ${source.env.name} to ${target.env.name}`;
+  const expectText = await reviewAndConfirm(s, target.env, change, title, 'Promote', `${target.env.relFile}: ${before?.tag ?? '(unset)'} → ${img.tag}${img.digest ? ` (${img.digest.slice(0, 19)}…)` : ''}. ${describePush(s)}`);
+  await runDeployment(s, `Promoting ${img.tag} to ${target.env.name}`, target.project, (ctx) => promote(ctx, { from: source.env, to: target.env, confirmed: true, expectText }));
+}
+
+export async function rollbackFlow(s: Services, entry: EnvironmentEntry, toCommit?: string): Promise<void> {
+  requireTrust('Roll Back');
+  requireReadable(entry);
+  const { env, project } = entry;
+  const gitCtx = { git: { log: s.log, gitPath: s.settings.get('gitPath') || undefined } };
+  const { change, record, revert } = await planRollback(gitCtx, { env, toCommit, confirmed: true });
+  const current: ImageRef = entry.file.ok ? entry.file.declared : {};
+  const title = `Roll back ${env.name} to ${change.tag}`;
+  const how = revert ? `Reverts ${record.sha.slice(0, 7)} (${record.subject}).` : `Sets the image deployed by ${record.sha.slice(0, 7)}.`;
+  const expectText = await reviewAndConfirm(s, env, change, title, 'Roll Back', `${imageString(current)} → ${change.tag}. ${how} ${describePush(s)}`);
+  await runDeployment(s, `Rolling back ${env.name} to ${change.tag}`, project, (ctx) => rollback(ctx, { env, toCommit, confirmed: true, expectText }));
+}
+
+/** The environments `source` promotes to whose name is one of `names` (e.g. staging, or prod/production). */
+export function promotionTargets(s: Services, source: EnvironmentEntry, names?: readonly string[]): EnvironmentEntry[] {
+  return source.env.promotesTo
+    .map((id) => s.environments.find(id, source.project.root))
+    .filter((e): e is EnvironmentEntry => e !== undefined && (names === undefined || names.includes(e.env.name.toLowerCase())));
+}
+
+export function noTarget(source: EnvironmentEntry, what: string): never {
+  throw inputError('promote.noTarget', `${source.env.name} does not promote to ${what}`, {
+    hint: source.env.promotesTo.length ? `It promotes to ${source.env.promotesTo.join(', ')}` : 'Set promoteFrom on the target environment in gitops-pilot.yaml',
+  });
+}

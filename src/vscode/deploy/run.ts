@@ -1,0 +1,53 @@
+import * as vscode from 'vscode';
+import type { Project } from '../../core/config/model';
+import { cancelled, inputError } from '../../core/errors';
+import { imageString } from '../../core/gitops/message';
+import type { OperationContext, OperationResult } from '../../core/gitops/operations';
+import type { Services } from '../commands/types';
+
+/** Refuses in Restricted Mode: deployments run git (and later docker); the manifest also disables them. */
+export function requireTrust(what: string): void {
+  if (!vscode.workspace.isTrusted) {
+    throw inputError('workspace.untrusted', `${what} is not available in Restricted Mode`, { hint: 'Trust this workspace (Manage Workspace Trust) to deploy from it' });
+  }
+}
+
+export function operationContext(s: Services, project: Project, signal: AbortSignal, onProgress: (m: string) => void): OperationContext {
+  return {
+    project,
+    push: s.settings.get('pushMode'),
+    git: { log: s.log, signal, gitPath: s.settings.get('gitPath') || undefined },
+    onProgress,
+    checkImage: s.hooks.checkImage,
+    sourceHealth: s.hooks.sourceHealth,
+  };
+}
+
+/**
+ * Runs one deployment with a cancellable progress notification, then says what happened (with the
+ * commit and where it went) and refreshes the environment.
+ */
+export async function runDeployment(s: Services, title: string, project: Project, op: (ctx: OperationContext) => Promise<OperationResult>): Promise<OperationResult> {
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    try {
+      const r = await op(operationContext(s, project, abort.signal, (m) => progress.report({ message: m })));
+      if (token.isCancellationRequested && r.status === 'unchanged') throw cancelled();
+      return r;
+    } finally {
+      sub.dispose();
+    }
+  });
+  s.refresh.filesChanged([result.env.file]);
+  s.history.invalidate(result.env.file);
+  const where = result.status === 'pushed' ? `pushed ${result.commit?.slice(0, 7)} to ${result.remote}/${result.pushedTo}` : result.status === 'committed' ? `committed ${result.commit?.slice(0, 7)} locally (not pushed)` : '';
+  if (result.status === 'unchanged') {
+    void vscode.window.showInformationMessage(`${result.env.name} already declares ${imageString(result.after.tag ? result.after : result.before)}: nothing to commit.`);
+  } else {
+    s.log.info(`${result.message?.split('\n')[0]} — ${where}`);
+    void vscode.window.showInformationMessage(`${result.message?.split('\n')[0]} — ${where}`);
+  }
+  for (const hook of s.hooks.afterDeploy) hook(result);
+  return result;
+}
