@@ -17,7 +17,7 @@ import { formatImageReference, registryOf, tryParseImageReference, validateDiges
 import { atomicWriteFile } from '../util/atomicWrite';
 import { findPair, locate, locateNode, parseYaml, parseYamlStream, scalarString, type ParsedYaml } from '../yaml/document';
 import { describeLocator, resolveHelmPath, resolveKustomizeImage, resolveManifestContainer, type ImageLocator, type ManifestLocator } from '../yaml/locate';
-import { readDeclaredImage, type DeclaredImage } from './readImage';
+import { readDeclaredImage, readDeclaredImageFrom, type DeclaredImage } from './readImage';
 
 export type { ManifestLocator } from '../yaml/locate';
 export type EditLocator = ImageLocator | ManifestLocator;
@@ -64,11 +64,14 @@ export function editImage(text: string, file: string, locator: EditLocator, chan
   validateChange(change);
   if (locator.kind === 'manifest') return editManifest(text, file, locator, change);
   const p = parseYaml(text, file);
-  const before = readDeclaredImage(text, file, locator);
+  const before = readDeclaredImageFrom(p, locator);
   const ed = new Editor(p.text, file, [p]);
   if (locator.kind === 'helm') planHelm(ed, p, locator.path, change, before);
   else planKustomize(ed, p, locator.image, change, before);
-  return ed.finish(before, (t) => readDeclaredImage(t, file, locator), change, describeLocator(locator));
+  return ed.finish(before, change, describeLocator(locator), (t) => {
+    const q = parseYaml(t, file);
+    return { js: q.doc.toJS(), image: readDeclaredImageFrom(q, locator) };
+  });
 }
 
 /**
@@ -435,7 +438,8 @@ class Editor {
 
   // ---- finishing: apply, re-parse, verify ----
 
-  finish(before: DeclaredImage, reread: (text: string) => DeclaredImage, change: ImageChange, what: string, reparse?: (text: string) => unknown): EditResult {
+  /** `reparse` parses a result once: its plain value (to compare with the original) and the image it declares. */
+  finish(before: DeclaredImage, change: ImageChange, what: string, reparse: (text: string) => { js: unknown; image: DeclaredImage }): EditResult {
     this.flushInserts();
     const splices = [...this.splices].sort((a, b) => a.start - b.start || a.seq - b.seq);
     for (let i = 1; i < splices.length; i++) {
@@ -478,16 +482,15 @@ class Editor {
       for (let l = lineAt(newLines, from); l <= lineAt(newLines, Math.max(from, to)); l++) lines.add(l);
     }
     // verify: the result parses, holds the new values, and every other value is what it was
-    const after = this.verify(out, reread, change, what, reparse);
+    const after = this.verify(out, change, what, reparse);
     return { text: out, changed: true, before, after, lines: [...lines].sort((a, b) => a - b), removedLines, alsoChanges, warnings: this.warnings };
   }
 
-  private verify(out: string, reread: (text: string) => DeclaredImage, change: ImageChange, what: string, reparse?: (text: string) => unknown): DeclaredImage {
+  private verify(out: string, change: ImageChange, what: string, reparse: (text: string) => { js: unknown; image: DeclaredImage }): DeclaredImage {
     let afterJs: unknown;
     let after: DeclaredImage;
     try {
-      afterJs = reparse ? reparse(out) : parseYaml(out, this.file).doc.toJS();
-      after = reread(out);
+      ({ js: afterJs, image: after } = reparse(out));
     } catch (e) {
       throw verifyError(this.file, `the result does not parse (${e instanceof Error ? e.message : String(e)})`, e);
     }
@@ -860,11 +863,8 @@ function editManifest(text: string, file: string, l: ManifestLocator, change: Im
   if (change.digest === undefined && change.tag !== undefined && current?.digest && change.tag !== current.tag) {
     ed.warnings.push(`the image keeps its digest ${current.digest}, which pins the old image`);
   }
-  return ed.finish(
-    before,
-    (t) => readManifestImage(parseYamlStream(t, file), file, l),
-    change,
-    shown,
-    (t) => parseYamlStream(t, file).map((d) => d.doc.toJS()),
-  );
+  return ed.finish(before, change, shown, (t) => {
+    const docs = parseYamlStream(t, file);
+    return { js: docs.map((d) => d.doc.toJS()), image: readManifestImage(docs, file, l) };
+  });
 }

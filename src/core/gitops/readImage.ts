@@ -17,7 +17,11 @@ export interface DeclaredImage {
 }
 
 export function readDeclaredImage(text: string, file: string, locator: ImageLocator): DeclaredImage {
-  const p = parseYaml(text, file);
+  return readDeclaredImageFrom(parseYaml(text, file), locator);
+}
+
+/** The same, from a document already parsed (so an edit parses each version of the file once). */
+export function readDeclaredImageFrom(p: ParsedYaml, locator: ImageLocator): DeclaredImage {
   return locator.kind === 'helm' ? readHelm(p, locator.path) : readKustomize(p, locator.image);
 }
 
