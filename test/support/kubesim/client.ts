@@ -31,7 +31,10 @@ export function request<T = any>(baseUrl: string, method: string, path: string, 
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const headers: Record<string, string> = { Accept: 'application/json', ...(opts.headers ?? {}) };
-    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     const url = new URL(path, baseUrl);
     const { mod, extra } = transport(url, opts.ca);

@@ -539,8 +539,10 @@ export class KubeApiServer {
     }
     const text = await this.readBody(req);
     const sub = info.subresource as 'status' | 'scale' | undefined;
+    // server-side apply of an object that does not exist creates it (201)
+    const creates = type === 'apply' && !sub && !this.o.store.tryGet(rt, info.namespace, info.name!);
     const patched = this.o.store.patch(rt, info.namespace, info.name!, type, text, { subresource: sub, dryRun: this.dryRun(query), force: query.get('force') === 'true' });
-    this.respondObject(req, res, rt, patched, 200);
+    this.respondObject(req, res, rt, patched, creates ? 201 : 200);
   }
 
   private async deleteOptions(req: http.IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
