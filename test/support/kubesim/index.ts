@@ -241,7 +241,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     return toYaml({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: context, cluster: tls ? { server: url, 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } : { server: url } }],
+      // @kubernetes/client-node refuses plain http unless the cluster skips TLS verification
+      clusters: [{ name: context, cluster: tls ? { server: url, 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } : { server: url, 'insecure-skip-tls-verify': true } }],
       contexts: [{ name: context, context: { cluster: context, user: context, namespace: k.namespace ?? 'default' } }],
       'current-context': context,
       users: [{ name: context, user }],
