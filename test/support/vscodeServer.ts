@@ -242,6 +242,8 @@ export const BASE_USER_SETTINGS: Readonly<Record<string, unknown>> = {
   'remote.autoForwardPorts': false,
   'npm.fetchOnlinePackageInfo': false,
   'git.autofetch': false,
+  // untrusted windows open in Restricted Mode directly, without the modal trust prompt
+  'security.workspace.trust.startupPrompt': 'never',
 };
 
 /**
@@ -329,13 +331,13 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    const killOnExit = () => killGroup(child, 'SIGKILL');
-    process.on('exit', killOnExit);
+    live.add(child);
+    hookProcessEnd();
     try {
       await waitForHttp(`http://127.0.0.1:${port}/version`, exited, 60_000, () => output);
     } catch (err) {
       killGroup(child, 'SIGKILL');
-      process.off('exit', killOnExit);
+      live.delete(child);
       lastError = err as Error;
       if (/EADDRINUSE/.test(output) && attempt < 3) continue;
       if (!keep) rmSync(dataDir, { recursive: true, force: true });
@@ -378,7 +380,7 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
           if (!done) killGroup(child, 'SIGKILL');
           // children (extension host, pty host, watcher) are in the same group: take them down too
           killGroup(child, 'SIGKILL');
-          process.off('exit', killOnExit);
+          live.delete(child);
           await new Promise<void>((r) => logStream.end(() => r()));
           if (!keep) rmSync(dataDir, { recursive: true, force: true });
           else process.stderr.write(`[vscode-server] kept ${dataDir}\n`);
@@ -406,6 +408,33 @@ async function waitForHttp(url: string, exited: Promise<number | null>, timeoutM
     await delay(200);
   }
   throw new Error(`VS Code server did not answer ${url} within ${timeoutMs / 1000} s:\n${tailLines(output(), 40)}`);
+}
+
+/** Servers not stopped yet. They run in their own process group (so stop() takes their children down too). */
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * A detached server would outlive a test process that exits, or is interrupted (Ctrl+C reaches only the
+ * foreground process group), without calling stop(): kill what is left, then let the signal do its default.
+ */
+function hookProcessEnd(): void {
+  if (hooked) return;
+  hooked = true;
+  const killAll = () => {
+    for (const c of live) killGroup(c, 'SIGKILL');
+    live.clear();
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll();
+      process.off(sig, onSignal);
+      // nobody else handles it: re-raise, so the process ends the way it would have
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -40,7 +40,7 @@ export function run(): Promise<void> {
         ui: 'tdd',
         color: false,
         timeout: Number(process.env.GITOPS_PILOT_TEST_TIMEOUT) || 30_000,
-        reporter: quietReporter,
+        reporter: SilentReporter,
         ...(process.env.GITOPS_PILOT_TEST_GREP ? { grep: process.env.GITOPS_PILOT_TEST_GREP } : {}),
       });
       const files = listTests(suiteDir);
@@ -81,7 +81,7 @@ export function run(): Promise<void> {
 }
 
 /** Mocha needs a reporter; ours prints through the runner events above, so this one stays silent. */
-class quietReporter extends Mocha.reporters.Base {}
+class SilentReporter extends Mocha.reporters.Base {}
 
 function listTests(dir: string): string[] {
   if (!existsSync(dir)) return [];
