@@ -13,6 +13,7 @@ import { note, print } from '../report';
 const EXTENSION_ID = 'gitops-pilot.gitops-pilot';
 
 suite('activation', () => {
+  let ext: vscode.Extension<ExtensionApi>;
   let api: ExtensionApi;
   let root: string;
 
@@ -20,14 +21,16 @@ suite('activation', () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the launcher opens the fixture workspace');
     root = folder.uri.fsPath;
-  });
-
-  test('activates on the fixture workspace when its view opens', async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is loaded (extensionDevelopmentPath)`);
-    // what a user does: open the view; VS Code activates the extension for it (onView)
+    const found = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(found, `${EXTENSION_ID} is loaded (extensionDevelopmentPath)`);
+    ext = found;
+    // what a user does: open the view; VS Code activates the extension for it (onView). The view being
+    // visible also matters: the refresh manager reloads on file changes only while something shows the data.
     await vscode.commands.executeCommand('gitopsPilot.environments.focus');
     api = await ext.activate();
+  });
+
+  test('activates on the fixture workspace when its view opens, and exports its API', () => {
     assert.equal(ext.isActive, true);
     assert.equal(typeof api.activationMs, 'number');
     assert.ok(api.environments, 'the API exposes the environments model');
@@ -36,7 +39,7 @@ suite('activation', () => {
   });
 
   test('every contributed command is registered, and every registered gitopsPilot.* command is contributed', async () => {
-    const pkg = JSON.parse(readFileSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(join(ext.extensionPath, 'package.json'), 'utf8')) as {
       contributes: { commands: { command: string }[]; views: Record<string, { id: string }[]> };
     };
     const contributed = pkg.contributes.commands.map((c) => c.command);
@@ -101,12 +104,13 @@ suite('activation', () => {
   test('Open Values File opens the environment file with the cursor on the tag line', async () => {
     const staging = api.environments.find('staging');
     assert.ok(staging);
+    const tag = tagOf(api.environments, 'staging');
     await vscode.commands.executeCommand('gitopsPilot.openValuesFile', staging);
     const editor = vscode.window.activeTextEditor;
     assert.ok(editor, 'an editor is open');
     assert.equal(editor.document.uri.fsPath, join(root, 'envs/staging/values.yaml'));
-    assert.equal(editor.selection.active.line, 3, 'line 4 (0-based 3) holds `tag: "1.0.9"`');
-    assert.equal(editor.document.getText(editor.selection), '"1.0.9"', 'the tag value is selected, so typing replaces it');
+    assert.equal(editor.selection.active.line, 3, 'line 4 (0-based 3) holds the tag');
+    assert.equal(editor.document.getText(editor.selection), `"${tag}"`, 'the tag value is selected, so typing replaces it');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
