@@ -88,7 +88,14 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
       if (!opts.port && /address already in use/.test(output)) continue;
       break;
     }
-    const onExit = () => stopChild(child);
+    // a forgotten close() must not keep the test process alive; the exit hook still stops the registry
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    const onExit = () => {
+      stopChild(child);
+      if (ownDir && !opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    };
     process.once('exit', onExit);
     let closed = false;
     return {
