@@ -109,12 +109,12 @@ describe('ECR registry tokens expire', () => {
   });
 
   test('a token with a short lifetime expires by itself', async () => {
-    const short = stack.ecr.issueToken(300);
+    const short = stack.ecr.issueToken(5_000);
     const cfg = join(tmp.dir, 'short');
     mkdirSync(cfg);
     const ok = await docker(daemon, ['login', stack.ecr.registryHost, '-u', 'AWS', '--password-stdin'], { configDir: cfg, input: short.password });
     assert.equal(ok.code, 0, ok.stderr);
-    await waitFor('the token to expire', () => stack.ecr.store.checkToken(short.password) === 'expired', { timeoutMs: 5_000, intervalMs: 50 });
+    await waitFor('the token to expire', () => stack.ecr.store.checkToken(short.password) === 'expired', { timeoutMs: 20_000, intervalMs: 100 });
     const again = await docker(daemon, ['login', stack.ecr.registryHost, '-u', 'AWS', '--password-stdin'], { configDir: cfg, input: short.password });
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /failed with status: 403 Forbidden/);
