@@ -56,13 +56,18 @@ describe('kubesim main.js', () => {
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
+        const timer = setTimeout(() => reject(new Error('main.js printed nothing within 10 s')), 10_000);
         child.stdout.setEncoding('utf8');
         child.stdout.on('data', (s: string) => {
           out += s;
-          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+          if (!out.includes('\n')) return;
+          clearTimeout(timer);
+          resolve(out.split('\n')[0]!);
         });
-        child.on('exit', (code) => reject(new Error(`main.js exited ${code} before printing its address`)));
-        setTimeout(() => reject(new Error('main.js printed nothing within 10 s')), 10_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`main.js exited ${code} before printing its address`));
+        });
       });
       const info = JSON.parse(line) as { url: string; port: number; kubeconfig: string };
       assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);

@@ -157,7 +157,9 @@ export class WatchStream {
 
   /** Waits for the stream to end (bounded). */
   async waitEnd(timeoutMs = 5000): Promise<'end' | 'error'> {
-    await Promise.race([this.ended, new Promise((r) => setTimeout(r, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ended, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
     if (!this.endedBy) throw new Error(`watch still open after ${timeoutMs} ms`);
     return this.endedBy;
   }

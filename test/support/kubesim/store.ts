@@ -331,8 +331,9 @@ export class Store {
   }
 
   /**
-   * Stores an object as given (status, generation and labels kept), creating its namespace's entry if
-   * needed: for fixtures that start from an already rolled-out state and for replaying recorded objects.
+   * Stores an object as given (status, generation and labels kept; uid and creationTimestamp filled in
+   * when missing; no validation, no namespace check): for fixtures that start from an already
+   * rolled-out state and for replaying recorded objects.
    */
   put(input: KubeObject): KubeObject {
     const rt = resourceTypeFor(input.apiVersion, input.kind);
@@ -408,7 +409,9 @@ export class Store {
     if (opts.dryRun) return clone({ ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } });
     // an object being deleted goes once its last finalizer is removed
     if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && rt.resource !== 'pods' && rt.resource !== 'namespaces') {
-      return this.commit(t, 'DELETED', key, obj, old);
+      const gone = this.commit(t, 'DELETED', key, obj, old);
+      this.deleteDependents(old.metadata.uid!);
+      return gone;
     }
     return this.commit(t, 'MODIFIED', key, obj, old);
   }
