@@ -257,7 +257,7 @@ describe('kubectl rollout status and rolloutStatus() agree at every step', () =>
     for (const s of steps) if (s.verdict.state !== 'failed') byForm.set(`${s.resource}:${form(s.verdict.message)}`, s);
     const sample = [...byForm.values()];
     assert.ok(sample.length >= 8, `${sample.length} message forms`);
-    const results: KubectlResult[] = await pool(sample, 6, (s) => k.run(['rollout', 'status', `${SHORT[s.resource]}/${s.obj.metadata.name}`, '-n', 'replay', '--timeout=1500ms']));
+    const results: KubectlResult[] = await pool(sample, 6, (s) => k.run(['rollout', 'status', `${SHORT[s.resource]}/${s.obj.metadata.name}`, '-n', 'replay', '--timeout=2500ms']));
     const mismatches: string[] = [];
     sample.forEach((s, i) => {
       const r = results[i]!;

@@ -326,7 +326,7 @@ describe('watch: injected faults and statistics', () => {
     const w = openWatch(sim.url, `${DEPLOYMENTS}?watch=true&resourceVersion=${sim.store.resourceVersion}`);
     try {
       await sim.waitFor(() => sim.stats.snapshot().openWatches === 1, { description: 'the watch open' });
-      assert.equal(sim.faults.stallWatches(300, { resource: 'deployments' }), 1);
+      assert.equal(sim.faults.stallWatches(1500, { resource: 'deployments' }), 1);
       sim.store.patch('deployments', 'dev', 'web', 'merge', { metadata: { labels: { s: '1' } } });
       sim.store.patch('deployments', 'dev', 'web', 'merge', { metadata: { labels: { s: '2' } } });
       await new Promise((r) => setTimeout(r, 100));
@@ -346,7 +346,7 @@ describe('watch: injected faults and statistics', () => {
     const w = openWatch(sim.url, `${DEPLOYMENTS}?watch=true&resourceVersion=${rv}`);
     await w.next();
     assert.equal(sim.stats.snapshot().openWatches, 1);
-    const restarted = sim.faults.restart({ resetHistory: true, downtimeMs: 300 });
+    const restarted = sim.faults.restart({ resetHistory: true, downtimeMs: 1000 });
     assert.equal(await w.waitEnd(), 'error');
     const refused = await new Promise<string>((resolve) => {
       const s = net.connect(sim.port, '127.0.0.1');
