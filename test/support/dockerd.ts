@@ -13,7 +13,7 @@
  * docker CLI used by the helpers: `opts.cli`, else `$GITOPS_PILOT_DOCKER_CLI`, else `docker` on PATH.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -450,6 +450,12 @@ export interface SampleAppOptions {
   version?: string;
   /** Directory to write into (created); default a new temp dir. */
   dir?: string;
+  /**
+   * Written into the RUN step so the build cache never gives two builds the same image: the daemon is
+   * shared by concurrent test processes, and one removing "its" image by id must not remove another's.
+   * Default: random. Pass a fixed value to get cache hits on purpose.
+   */
+  nonce?: string;
 }
 
 /**
@@ -460,12 +466,13 @@ export function writeSampleApp(opts: SampleAppOptions): { dir: string; cleanup: 
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gitops-pilot-app-'));
   mkdirSync(dir, { recursive: true });
   const version = opts.version ?? '1.0.0';
-  if (!/^[\w.+-]+$/.test(version)) throw new Error(`sample app version must be a simple token: ${version}`);
+  const nonce = opts.nonce ?? randomBytes(6).toString('hex');
+  for (const v of [version, nonce]) if (!/^[\w.+-]+$/.test(v)) throw new Error(`sample app version and nonce must be simple tokens: ${v}`);
   writeFileSync(
     join(dir, 'Dockerfile'),
     [
       `FROM ${opts.base}`,
-      `RUN mkdir -p /app && echo "build ${version}" > /app/build-info`,
+      `RUN mkdir -p /app && echo "build ${version} ${nonce}" > /app/build-info`,
       'COPY app.txt /app/app.txt',
       'CMD ["/bin/sh", "-c", "cat /app/app.txt"]',
       '',
@@ -488,14 +495,14 @@ export async function dockerBuild(
 }
 
 /**
- * Removes every local image whose reference starts with `prefix` (e.g. a test registry's `127.0.0.1:PORT/`),
- * then dangling layers, so the shared data-root does not grow run after run.
+ * Removes every local image whose reference starts with `prefix` (e.g. a test registry's `127.0.0.1:PORT/`)
+ * so the shared data-root does not grow run after run. `docker rmi` also drops their untagged parents; no
+ * `image prune` here: on a shared daemon it could delete another process's build in progress.
  */
 export async function removeImages(daemon: Pick<DockerDaemon, 'host'>, prefix: string, opts: DockerRunOptions = {}): Promise<void> {
   const ls = await dockerOk(daemon, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], opts);
   const refs = ls.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(prefix));
   if (refs.length) await docker(daemon, ['image', 'rm', '--force', ...refs], opts);
-  await docker(daemon, ['image', 'prune', '--force'], opts);
 }
 
 /** Parses `docker push` output: the digest and manifest size it reports on its last line. */

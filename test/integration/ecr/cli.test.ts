@@ -291,9 +291,14 @@ describe('ECR emulator through the real AWS CLI v2 and docker', () => {
 
   test('docker pull by digest after removing the local image gets the same image back', async () => {
     const ref = `${ecr().registryHost}/demo-app@${pushed['1.0.1']!.digest}`;
-    // remove the image under every name it has (by id), so the pull must fetch it from the registry
+    // remove every name this test gave the image, so the pull must fetch it from the registry (builds are
+    // unique per test run, so no other process holds a name for the same image)
     const id = (await dockerOk(daemon, ['image', 'inspect', '--format', '{{.Id}}', image('demo-app', '1.0.1')])).stdout.trim();
-    await dockerOk(daemon, ['rmi', '--force', id]);
+    const refs = JSON.parse((await dockerOk(daemon, ['image', 'inspect', '--format', '{{json .RepoTags}}{{json .RepoDigests}}', id])).stdout.replace('][', ',')) as string[];
+    const names = [...new Set(refs)];
+    // one by one: once the last tag goes, docker deletes the image and its digest references with it
+    for (const n of names.filter((x) => x.startsWith(`${ecr().registryHost}/`))) await docker(daemon, ['rmi', n]);
+    assert.notEqual((await docker(daemon, ['image', 'inspect', id])).code, 0, 'the image is gone locally');
     ecr().resetStats();
     const pull = await docker(daemon, ['pull', ref], { configDir, timeoutMs: 180_000 });
     assert.equal(pull.code, 0, pull.stderr + pull.stdout);
