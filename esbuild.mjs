@@ -87,7 +87,8 @@ async function buildBundles() {
 }
 
 async function buildTests() {
-  rmSync('out', { recursive: true, force: true });
+  // Rewrite out/ in place rather than deleting it first: tests (and screenshots under out/test-results)
+  // of a concurrent run keep working. Outputs whose source is gone are removed afterwards.
   const entryPoints = [...listTs('src'), ...listTs('test')];
   await esbuild.build({
     entryPoints,
@@ -102,6 +103,26 @@ async function buildTests() {
   });
   // JSON imported by source modules must sit next to the transpiled file.
   for (const f of listJson('src')) cpSync(f, join('out', f));
+  const expected = new Set(entryPoints.map((f) => join('out', f.replace(/\.ts$/, '.js'))));
+  for (const dir of ['out/src', 'out/test']) {
+    for (const f of listFiles(dir)) if (f.endsWith('.js') && !expected.has(f)) rmSync(f);
+  }
+}
+
+function listFiles(dir) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const name of names) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
+  }
+  return out;
 }
 
 function listJson(dir) {

@@ -54,7 +54,38 @@ export interface SuiteRun {
 }
 
 /** The runs `npm test -- vscode` does, in order. */
-export const RUNS: SuiteRun[] = [{ name: 'activation', suite: 'suite' }];
+export const RUNS: SuiteRun[] = [
+  { name: 'activation', suite: 'suite' },
+  {
+    // deployments from the editor: a git clone of the fixture whose origin is a bare repository
+    name: 'gitops',
+    suite: 'gitops',
+    git: true,
+    userSettings: { 'gitopsPilot.gitops.confirmDeployments': false },
+    async setup({ workspace }) {
+      const bare = `${workspace}-remote.git`;
+      const env = { ...process.env, ...GIT_IDENTITY };
+      for (const [cwd, args] of [
+        [dirname(bare), ['init', '-q', '--bare', '-b', 'main', bare]],
+        [bare, ['config', 'receive.denyNonFastForwards', 'true']],
+        [workspace, ['remote', 'add', 'origin', bare]],
+        [workspace, ['push', '-q', '-u', 'origin', 'main']],
+      ] as const) {
+        const r = spawnSync('git', [...args], { cwd, env, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+      }
+      return { env: { ...GIT_IDENTITY, GITOPS_PILOT_TEST_REMOTE: bare }, teardown: () => rmSync(bare, { recursive: true, force: true }) };
+    },
+  },
+];
+
+/** CI machines have no global git identity; the extension host commits as this one. */
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
+  GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
+  GIT_COMMITTER_NAME: 'GitOps Pilot Tests',
+  GIT_COMMITTER_EMAIL: 'tests@gitops-pilot.invalid',
+};
 
 export interface LaunchOptions {
   /** overall limit for one run (default 10 min, or $GITOPS_PILOT_VSCODE_TIMEOUT seconds) */

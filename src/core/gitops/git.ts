@@ -310,6 +310,7 @@ export function translate(err: unknown, context: string, code = 'git.failed', hi
     [/Authentication failed|could not read Username|Permission denied \(publickey|terminal prompts disabled|401|403 Forbidden/i, 'git.authFailed', 'the git remote refused the credentials', 'Check that you can push from a terminal (credential helper or SSH key), then try again'],
     [/Could not resolve host|unable to access|Could not read from remote|does not appear to be a git repository|Connection refused|timed out/i, 'git.remoteUnreachable', 'the git remote cannot be reached', 'Check the network and the remote URL (git remote -v); your commit, if any, stays local'],
     [/protected branch|GH006|pre-receive hook declined/i, 'git.protectedBranch', 'the remote refused the push (protected branch or hook)', 'Use the branch push mode (gitopsPilot.gitops.pushMode: branch) and open a pull request'],
+    [/Author identity unknown|Please tell me who you are|empty ident name/i, 'git.noIdentity', 'git does not know who you are (no user.name / user.email)', 'Run git config --global user.name "Your Name" and git config --global user.email you@example.com'],
     [/index\.lock|Unable to create .*\.lock/i, 'git.locked', 'another git process is running in this repository', 'Wait for it to finish (or remove a stale .git/index.lock), then try again'],
     [/would be overwritten|Your local changes/i, 'git.localChanges', 'uncommitted local changes are in the way', 'Commit or stash them, then try again'],
   ];

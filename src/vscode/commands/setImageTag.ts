@@ -4,13 +4,16 @@ import { pickEnvironment } from '../pick';
 import type { EnvironmentEntry } from '../views/environments/model';
 import type { CommandDef, Services } from './types';
 
-/** Set Image Tag…: choose a tag (registry tags, other environments', earlier ones), review the diff, deploy. */
+/**
+ * Set Image Tag…: choose a tag (registry tags, other environments', earlier ones), review the diff, deploy.
+ * Keybindings and other extensions may pass the environment id and the tag: (envId, tag).
+ */
 export const setImageTag: CommandDef = {
   id: 'gitopsPilot.setImageTag',
-  async run(s, node) {
+  async run(s, node, tagArg) {
     const entry = await pickEnvironment(s, node, { placeHolder: 'Set the image tag of which environment?', filter: (e) => e.file.ok });
     const current = entry.file.ok ? entry.file.declared.tag : undefined;
-    const tag = await pickTag(`Deploy to ${entry.env.name}${current ? ` (now ${current})` : ''}`, await suggestions(s, entry), current);
+    const tag = typeof tagArg === 'string' ? tagArg : await pickTag(`Deploy to ${entry.env.name}${current ? ` (now ${current})` : ''}`, await suggestions(s, entry), current);
     await setImageFlow(s, entry, tag);
   },
 };

@@ -1,0 +1,85 @@
+/**
+ * Deployments from the editor, in a real extension host: the workspace is a git clone of the fixture
+ * whose origin is a bare repository ($GITOPS_PILOT_TEST_REMOTE). Commands are run as the tree's context
+ * menu runs them; confirmation modals are off (gitopsPilot.gitops.confirmDeployments: false) — the
+ * end-to-end tests click through them in the real UI.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
+import { nullLogger } from '../../../src/core/log';
+import { HistoryModel } from '../../../src/vscode/views/environments/historyModel';
+import type { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+
+const remote = process.env.GITOPS_PILOT_TEST_REMOTE!;
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+function tagOf(model: EnvironmentsModel, id: string): string | undefined {
+  const e = model.find(id);
+  return e?.file.ok ? e.file.declared.tag : undefined;
+}
+
+function until(model: EnvironmentsModel, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
+  if (ok()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, ms);
+    const sub = model.onDidChange(() => {
+      if (!ok()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+suite('deployments from the editor', () => {
+  let api: ExtensionApi;
+  let root: string;
+
+  suiteSetup(async () => {
+    assert.ok(remote, 'the launcher provides the bare remote');
+    root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
+    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
+    await until(api.environments, () => api.environments.state.kind === 'loaded', 'the first load');
+  });
+
+  test('Promote to staging on dev: the staging file changes by its tag only, the commit is on the remote, the tree shows it', async () => {
+    const before = readFileSync(join(root, 'envs/staging/values.yaml'), 'utf8');
+    assert.equal(tagOf(api.environments, 'dev'), '1.0.5');
+    await vscode.commands.executeCommand('gitopsPilot.promoteToStaging', 'dev');
+    const after = readFileSync(join(root, 'envs/staging/values.yaml'), 'utf8');
+    assert.equal(after, before.replace('tag: "1.0.4"', 'tag: "1.0.5"'));
+    assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), 'promote(staging): demo-app 1.0.4 -> 1.0.5');
+    assert.match(git(remote, 'log', '-1', '--format=%b', 'main'), /^Promoted-From: dev$/m);
+    assert.equal(git(root, 'status', '--porcelain'), '', 'nothing left uncommitted');
+    await until(api.environments, () => tagOf(api.environments, 'staging') === '1.0.5', 'the tree to show staging at 1.0.5');
+  });
+
+  test('Set Image Tag with an environment id and a tag deploys it', async () => {
+    await vscode.commands.executeCommand('gitopsPilot.setImageTag', 'dev', 'sha-0c0ffee');
+    assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), 'deploy(dev): demo-app 1.0.5 -> sha-0c0ffee');
+    await until(api.environments, () => tagOf(api.environments, 'dev') === 'sha-0c0ffee', 'dev at sha-0c0ffee');
+    assert.match(readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8'), /^ {2}tag: sha-0c0ffee # set by GitOps Pilot$/m, 'the trailing comment stays');
+  });
+
+  test('an invalid tag changes nothing and nothing is pushed', async () => {
+    const head = git(remote, 'rev-parse', 'main');
+    const file = readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8');
+    await vscode.commands.executeCommand('gitopsPilot.setImageTag', 'dev', '--upload-pack=touch /tmp/x');
+    assert.equal(readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8'), file);
+    assert.equal(git(remote, 'rev-parse', 'main'), head);
+  });
+
+  test('the History of dev lists the deployment with its author', async () => {
+    const dev = api.environments.find('dev')!;
+    const history = await new HistoryModel(() => ({ log: nullLogger })).get(dev.env);
+    assert.deepEqual([history[0]!.before?.tag, history[0]!.after?.tag, history[0]!.author], ['1.0.5', 'sha-0c0ffee', 'GitOps Pilot Tests']);
+  });
+});
