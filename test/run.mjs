@@ -21,12 +21,10 @@ const selected = tiers.length ? tiers : allTiers;
 const grep = argv.find((a) => a.startsWith('--grep='))?.slice('--grep='.length);
 
 if (argv.includes('--sandbox')) {
-  await import('../out/test/support/sandbox/start.js').catch(async (e) => {
-    if (e.code !== 'ERR_MODULE_NOT_FOUND' && e.code !== 'MODULE_NOT_FOUND') throw e;
-    run('node', ['esbuild.mjs']);
-    run('node', ['esbuild.mjs', '--tests']);
-    await import('../out/test/support/sandbox/start.js');
-  });
+  run('node', ['esbuild.mjs']);
+  run('node', ['esbuild.mjs', '--tests']);
+  process.argv = [process.argv[0], process.argv[1], ...argv.filter((a) => a !== '--sandbox')];
+  await import('../out/test/support/sandbox/start.js');
 } else if (argv.includes('--bench')) {
   run('node', ['esbuild.mjs']);
   run('node', ['esbuild.mjs', '--tests']);

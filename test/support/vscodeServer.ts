@@ -207,7 +207,7 @@ async function lock(path: string, log: (line: string) => void): Promise<() => vo
 // ─── starting a server ──────────────────────────────────────────────────────────────────────────
 
 export interface StartOptions {
-  /** folder opened in the window (absolute path) */
+  /** folder opened in the window (absolute path), or a .code-workspace file */
   workspace: string;
   /** written to the user settings.json, over BASE_USER_SETTINGS (`{"workbench.startupEditor": "none"}`, no network checks) */
   userSettings?: Record<string, unknown>;
@@ -353,7 +353,8 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
       dataDir,
       remoteUri,
       url(payload) {
-        const q = [`folder=${encodeURI(workspace)}`];
+        // a .code-workspace file opens as a (multi-root) workspace, anything else as a folder
+        const q = [workspace.endsWith('.code-workspace') ? `workspace=${encodeURI(workspace)}` : `folder=${encodeURI(workspace)}`];
         if (payload) {
           const pairs = (Array.isArray(payload) ? payload : Object.entries(payload)).map(([k, v]): [string, string] => [k, REMOTE_PATH_KEYS.has(k) && isAbsolute(v) ? remoteUri(v) : v]);
           q.push(`payload=${encodeURIComponent(JSON.stringify(pairs))}`);

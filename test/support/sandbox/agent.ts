@@ -1,0 +1,149 @@
+/**
+ * An agent that behaves like Argo CD for the sandbox: it watches the GitOps repository (the bare
+ * "remote"), compares each environment's values file with the live Deployment, reports sync status on
+ * the environment's Application, and syncs — automatically for auto-sync environments, on "Sync now"
+ * (an `operation` on the Application) for the others. Health follows the Deployment (the simulator's
+ * Application controller applies gitops-engine's rules); a tag that is not in the registry ends in
+ * ImagePullBackOff because the simulator asks the registry on every pull.
+ */
+import { spawnSync } from 'node:child_process';
+import { readDeclaredImage } from '../../../src/core/gitops/readImage';
+import type { KubeSim } from '../kubesim';
+import type { ApplicationApi, ApplicationOperationRequest } from '../kubesim/controllers/application';
+
+export interface AgentApp {
+  readonly env: string;
+  /** where the workload runs */
+  readonly namespace: string;
+  /** the Application (in namespace argocd) */
+  readonly application: string;
+  /** values file in the GitOps repository */
+  readonly file: string;
+  readonly deployment: string;
+  readonly container: string;
+  readonly autoSync: boolean;
+}
+
+export interface ArgoAgent {
+  /** the last revision of main the agent has seen */
+  readonly revision: string;
+  /** checks the repository now (instead of waiting for the next poll) */
+  poll(): Promise<void>;
+  stop(): void;
+}
+
+interface Desired {
+  image: string;
+  replicas?: number;
+}
+
+export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentApp[], opts: { pollMs?: number; log?: (line: string) => void } = {}): ArgoAgent {
+  const log = opts.log ?? (() => undefined);
+  let revision = '';
+  let stopped = false;
+  let busy: Promise<void> = Promise.resolve();
+
+  const head = (): string => gitBare(bare, 'rev-parse', 'refs/heads/main');
+
+  function desired(rev: string, app: AgentApp): Desired | undefined {
+    const text = spawnSync('git', ['--git-dir', bare, 'show', `${rev}:${app.file}`], { encoding: 'utf8' });
+    if (text.status !== 0) return undefined;
+    try {
+      const d = readDeclaredImage(text.stdout, app.file, { kind: 'helm', path: ['image', 'tag'] });
+      if (!d.repository || !d.tag) return undefined;
+      const replicas = /^replicaCount:\s*(\d+)\s*$/m.exec(text.stdout)?.[1];
+      return { image: `${d.repository}:${d.tag}${d.digest ? `@${d.digest}` : ''}`, replicas: replicas ? Number(replicas) : undefined };
+    } catch {
+      return undefined;
+    }
+  }
+
+  function live(app: AgentApp): Desired | undefined {
+    const dep = sim.store.tryGet('deployments', app.namespace, app.deployment);
+    const c = dep?.spec?.template?.spec?.containers?.find((x: { name: string }) => x.name === app.container);
+    return c ? { image: c.image, replicas: dep!.spec.replicas } : undefined;
+  }
+
+  const inSync = (want: Desired, have: Desired | undefined) => have !== undefined && want.image === have.image && (want.replicas === undefined || want.replicas === have.replicas);
+
+  /** Compares git with the cluster; an auto-sync app out of sync gets a sync operation (as Argo CD's auto-sync does). */
+  function reconcile(app: AgentApp, rev: string): void {
+    const want = desired(rev, app);
+    if (!want) return;
+    if (inSync(want, live(app))) {
+      sim.argocd.setSyncStatus('argocd', app.application, { status: 'Synced', revision: rev });
+      return;
+    }
+    sim.argocd.setSyncStatus('argocd', app.application, { status: 'OutOfSync', revision: rev });
+    if (app.autoSync) {
+      log(`${app.application}: OutOfSync at ${rev.slice(0, 7)}, auto-sync`);
+      sim.store.patch('applications', 'argocd', app.application, 'merge', {
+        operation: { sync: { revision: rev }, initiatedBy: { automated: true } },
+      });
+    } else log(`${app.application}: OutOfSync at ${rev.slice(0, 7)} (manual sync)`);
+  }
+
+  function sync(app: AgentApp, rev: string, api: ApplicationApi): void {
+    const want = desired(rev, app);
+    if (!want) {
+      api.completeOperation('argocd', app.application, { phase: 'Failed', message: `${app.file} does not declare an image at ${rev.slice(0, 7)}`, revision: rev });
+      return;
+    }
+    const patch: Record<string, unknown> = { spec: { template: { spec: { containers: [{ name: app.container, image: want.image }] } } } };
+    if (want.replicas !== undefined) (patch.spec as Record<string, unknown>).replicas = want.replicas;
+    sim.store.patch('deployments', app.namespace, app.deployment, 'strategic', patch);
+    api.completeOperation('argocd', app.application, { phase: 'Succeeded', revision: rev });
+    sim.argocd.setSyncStatus('argocd', app.application, { status: 'Synced', revision: rev });
+    log(`${app.application}: synced ${want.image} (${rev.slice(0, 7)})`);
+  }
+
+  const unsubscribe = sim.onApplicationOperation((req: ApplicationOperationRequest, api: ApplicationApi) => {
+    const app = apps.find((a) => a.application === req.name && req.namespace === 'argocd');
+    if (!app) return;
+    const rev = head();
+    if (req.kind === 'refresh') {
+      reconcile(app, rev);
+      return;
+    }
+    const requested = req.operation?.sync?.revision as string | undefined;
+    sync(app, requested && /^[0-9a-f]{40}$/.test(requested) ? requested : rev, api);
+  });
+
+  async function poll(): Promise<void> {
+    busy = busy.then(() => {
+      if (stopped) return;
+      let rev: string;
+      try {
+        rev = head();
+      } catch {
+        return;
+      }
+      if (rev === revision) return;
+      revision = rev;
+      log(`main is at ${rev.slice(0, 7)}`);
+      for (const app of apps) reconcile(app, rev);
+    });
+    return busy;
+  }
+
+  const timer = setInterval(() => void poll(), opts.pollMs ?? 1000);
+  timer.unref();
+  void poll();
+  return {
+    get revision() {
+      return revision;
+    },
+    poll,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      unsubscribe();
+    },
+  };
+}
+
+function gitBare(bare: string, ...args: string[]): string {
+  const r = spawnSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}

@@ -1,0 +1,183 @@
+/**
+ * The sandbox: everything a newcomer needs to use GitOps Pilot without AWS or a cluster, on loopback
+ * ports under one folder — the ECR emulator in front of a real registry, a real Docker engine, a bare
+ * GitOps repository with a working clone, the Kubernetes simulator with Argo CD Applications, and an
+ * agent that syncs new tags like Argo CD. Used by `npm start`, the end-to-end tests and the benchmarks.
+ * When the registry or Docker is missing it says so and runs what still works.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDockerd, defaultDockerCli, type DockerDaemon } from '../dockerd';
+import { startEcrStack, type EcrStack } from '../ecr';
+import { createApplication, createRolledOutDeployment, startKubeSim, type KubeSim } from '../kubesim';
+import { run, which } from '../proc';
+import { RegistryClient, pushSyntheticImage } from '../registryClient';
+import { startArgoAgent, type AgentApp, type ArgoAgent } from './agent';
+import { APP, ENVIRONMENTS, git, INITIAL_TAG, writeLayout, type SandboxLayout } from './layout';
+
+export interface SandboxOptions {
+  /** created (emptied first) */
+  readonly dir: string;
+  /** simulator pod timings: realistic (seconds, for people) or fast (tests) */
+  readonly speed?: 'fast' | 'realistic';
+  /** use a Docker engine when one can be started (default true) */
+  readonly docker?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface Sandbox {
+  readonly layout: SandboxLayout;
+  readonly sim: KubeSim;
+  readonly ecr?: EcrStack;
+  readonly docker?: DockerDaemon;
+  readonly agent: ArgoAgent;
+  /** the image repository (registry host included) */
+  readonly repository: string;
+  /** environment for the extension host and the CLI: kubeconfig, AWS credentials for the emulator, docker */
+  readonly env: Record<string, string>;
+  /** user settings for VS Code: ECR endpoint, kubeconfig, docker path */
+  readonly userSettings: Record<string, unknown>;
+  /** what is missing and what still works */
+  readonly notes: string[];
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const log = opts.log ?? (() => undefined);
+  const notes: string[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log(`stopping: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    rmSync(opts.dir, { recursive: true, force: true });
+    mkdirSync(opts.dir, { recursive: true });
+
+    // the registry and the ECR API in front of it
+    let ecr: EcrStack | undefined;
+    if (which('docker-registry')) {
+      log('starting the registry and the ECR API emulator');
+      ecr = await startEcrStack({ region: REGION, accountId: ACCOUNT, repositories: [{ name: APP, scanOnPush: true }], registryOptions: { dir: join(opts.dir, 'registry') } });
+      cleanups.push(() => ecr!.close());
+    } else {
+      notes.push('docker-registry is not installed (apt-get install -y docker-registry): no registry and no ECR API; Build/Push Image and the Images view cannot work, deployments and rollouts can (every tag counts as pushed).');
+    }
+    const repository = ecr ? ecr.ecr.repositoryUri(APP) : `127.0.0.1:5999/${APP}`;
+    const registry = ecr ? new RegistryClient({ url: ecr.registry.url, username: ecr.registry.username, password: ecr.registry.password }) : undefined;
+
+    // a Docker engine
+    let docker: DockerDaemon | undefined;
+    if (opts.docker !== false) {
+      if (!which('dockerd') && !which('dockerd', '/usr/sbin:/usr/bin')) {
+        notes.push('dockerd is not installed (apt-get install -y docker.io): Build Image and Ship cannot run; the images below were pushed without Docker.');
+      } else {
+        try {
+          log('starting the Docker engine (vfs storage; the first start takes a few seconds)');
+          docker = await startDockerd();
+          cleanups.push(() => docker!.stop());
+        } catch (err) {
+          notes.push(`the Docker engine did not start (${(err as Error).message.split('\n')[0]}): Build Image and Ship cannot run.`);
+        }
+      }
+    }
+
+    // the Kubernetes simulator: a tag that is not in the registry ends in ImagePullBackOff, as on a cluster
+    const sim = await startKubeSim({
+      speed: opts.speed ?? 'realistic',
+      imageExists: registry ? (image) => imageInRegistry(registry, repository, image) : () => true,
+    });
+    cleanups.push(() => sim.close());
+
+    const layout = writeLayout(opts.dir, { repository, server: sim.url, region: REGION, account: ACCOUNT });
+    const dockerConfig = join(opts.dir, 'docker-config');
+    mkdirSync(dockerConfig, { recursive: true });
+    writeFileSync(join(dockerConfig, 'config.json'), '{}\n');
+
+    // the image every environment runs at first
+    if (ecr && docker) {
+      log(`building and pushing ${APP}:${INITIAL_TAG} with docker`);
+      const cli = defaultDockerCli();
+      const env = { ...process.env, DOCKER_HOST: docker.host, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: '0' };
+      const token = ecr.ecr.issueToken();
+      const ok = async (args: string[], input?: string) => {
+        const r = await run(cli, args, { env, input, timeoutMs: 300_000, secrets: [token.password] });
+        if (r.code !== 0) throw new Error(`docker ${args[0]} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      };
+      await ok(['build', '-q', '--build-arg', `VERSION=${INITIAL_TAG}`, '-t', `${repository}:${INITIAL_TAG}`, layout.appRepo]);
+      await ok(['login', '--username', 'AWS', '--password-stdin', ecr.ecr.registryHost], token.password);
+      await ok(['push', `${repository}:${INITIAL_TAG}`]);
+      await ok(['logout', ecr.ecr.registryHost]);
+    } else if (registry) {
+      log(`pushing ${APP}:${INITIAL_TAG} (made without Docker)`);
+      await pushSyntheticImage(registry, APP, [INITIAL_TAG], { seed: `${APP}-${INITIAL_TAG}` });
+    }
+
+    // what Argo CD would have deployed already: every environment at the initial tag, Synced and Healthy
+    const revision = git(layout.gitopsClone, 'rev-parse', 'HEAD');
+    const apps: AgentApp[] = [];
+    for (const e of ENVIRONMENTS) {
+      createRolledOutDeployment(sim, { namespace: e.namespace, name: APP, container: APP, replicas: e.replicas, image: `${repository}:${INITIAL_TAG}` });
+      createApplication(sim, {
+        name: `${APP}-${e.name}`,
+        destinationNamespace: e.namespace,
+        repoURL: `file://${layout.gitopsBare}`,
+        path: `envs/${e.name}`,
+        resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: e.namespace, name: APP }],
+        sync: { status: 'Synced', revision },
+      });
+      apps.push({ env: e.name, namespace: e.namespace, application: `${APP}-${e.name}`, file: `envs/${e.name}/values.yaml`, deployment: APP, container: APP, autoSync: e.autoSync });
+    }
+    const agent = startArgoAgent(sim, layout.gitopsBare, apps, { log, pollMs: opts.speed === 'fast' ? 250 : 1000 });
+    cleanups.push(() => agent.stop());
+
+    // AWS: the emulator's credentials only; empty config files so the user's own profiles never leak in
+    const awsConfig = join(opts.dir, 'aws-config');
+    writeFileSync(awsConfig, '');
+    const env: Record<string, string> = {
+      KUBECONFIG: layout.kubeconfig,
+      DOCKER_CONFIG: dockerConfig,
+      AWS_CONFIG_FILE: awsConfig,
+      AWS_SHARED_CREDENTIALS_FILE: awsConfig,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      ...(ecr ? { AWS_ACCESS_KEY_ID: ecr.ecr.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: ecr.ecr.credentials.secretAccessKey, AWS_ENDPOINT_URL_ECR: ecr.ecr.endpoint } : {}),
+      ...(docker ? { DOCKER_HOST: docker.host } : {}),
+      GIT_AUTHOR_NAME: 'Sandbox Developer',
+      GIT_AUTHOR_EMAIL: 'developer@gitops-pilot.invalid',
+      GIT_COMMITTER_NAME: 'Sandbox Developer',
+      GIT_COMMITTER_EMAIL: 'developer@gitops-pilot.invalid',
+    };
+    const userSettings: Record<string, unknown> = {
+      'gitopsPilot.kubernetes.kubeconfig': [layout.kubeconfig],
+      ...(ecr ? { 'gitopsPilot.ecr.endpoint': ecr.ecr.endpoint, 'gitopsPilot.aws.region': REGION } : {}),
+      ...(docker ? { 'gitopsPilot.docker.path': defaultDockerCli() } : {}),
+    };
+    return { layout, sim, ecr, docker, agent, repository, env, userSettings, notes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Whether `image` (repository:tag or @digest) is in the registry, as a kubelet's pull would find. */
+async function imageInRegistry(registry: RegistryClient, repository: string, image: string): Promise<boolean> {
+  const prefix = `${repository}`;
+  if (!image.startsWith(`${prefix}:`) && !image.startsWith(`${prefix}@`)) return false;
+  const rest = image.slice(prefix.length);
+  const ref = rest.includes('@') ? rest.slice(rest.indexOf('@') + 1) : rest.slice(1);
+  try {
+    return (await registry.headManifest(APP, ref)) !== undefined;
+  } catch {
+    return false;
+  }
+}
