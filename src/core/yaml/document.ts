@@ -2,7 +2,7 @@
  * Parsing YAML with source positions. Every YAML problem becomes an input PilotError located at
  * file:line:col, so a tree row or a CLI error points at the exact place to fix.
  */
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type Pair, type YAMLMap, visit, type Alias } from 'yaml';
 import { inputError, type SourceLocation } from '../errors';
 
 export interface ParsedYaml {
@@ -36,6 +36,24 @@ function throwFirstError(parsed: ParsedYaml): void {
     };
     const [code, message, hint] = known[err.code] ?? ['yaml.malformed', `${firstLine(err.message)} (not valid YAML)`, 'Fix the YAML at that position; nothing was changed'];
     throw inputError(code, message, { location, hint });
+  }
+  // `yaml` resolves aliases lazily: an alias to an anchor that is not defined before it parses without
+  // an error, and only fails when the value is read. It is invalid YAML: refuse it here, located.
+  let unresolved: Alias | undefined;
+  visit(parsed.doc, {
+    Alias(_, node) {
+      if (node.resolve(parsed.doc) === undefined) {
+        unresolved = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (unresolved) {
+    throw inputError('yaml.unresolvedAlias', `the alias *${unresolved.source} refers to no anchor defined before it (not valid YAML)`, {
+      location: locate(parsed, unresolved.range?.[0] ?? 0),
+      hint: `Define &${unresolved.source} before this alias, or fix its name; nothing was changed`,
+    });
   }
 }
 
