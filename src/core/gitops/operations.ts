@@ -86,6 +86,14 @@ async function guardRegistry(ctx: OperationContext, repository: string | undefin
   return r.digest;
 }
 
+/**
+ * Before anything reads an environment's file: the clone must not be in the middle of a git operation
+ * (a rebase this tool left behind when it was killed is aborted here, so the file has no conflict markers).
+ */
+async function prepareRepo(git: GitOptions, env: Environment): Promise<void> {
+  await (await GitRepo.open(env.gitopsRoot, git)).ensureIdle();
+}
+
 /** The file's text before and after a change, for a diff the user confirms. Nothing is written. */
 export async function previewChange(env: Environment, change: ImageChange): Promise<{ before: string; after: string; changed: boolean }> {
   const before = await readEnvironmentText(env);
@@ -106,6 +114,13 @@ async function commitChange(
     {
       file: env.file,
       branchHint: { env: env.name, tag: change.tag ?? 'digest' },
+      isOwnChange: (working, head) => {
+        try {
+          return editImage(head, env.file, env.locator, change).text === working;
+        } catch {
+          return false;
+        }
+      },
       apply: async (attempt) => {
         if (extra.revertFirst && attempt === 1) {
           const reverted = await tryRevert(ctx, env, extra.revertFirst, change);
@@ -160,6 +175,7 @@ export async function planSetImage(ctx: OperationContext, req: SetImageRequest):
   const { env } = req;
   validateTag(req.tag);
   guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
+  await prepareRepo(ctx.git, env);
   const current = await currentImage(env);
   const registryDigest = await guardRegistry(ctx, current.repository, req.tag, req.force);
   const digest = req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
@@ -181,7 +197,7 @@ export interface PromoteRequest {
 }
 
 /** What a promotion would set: the source's exact tag and digest (checked for order and protection). */
-export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth'>, req: PromoteRequest): Promise<{ change: ImageChange; source: ImageRef }> {
+export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth' | 'git'>, req: PromoteRequest): Promise<{ change: ImageChange; source: ImageRef }> {
   const { from, to } = req;
   if (from.id === to.id) throw inputError('promote.same', `cannot promote ${to.name} into itself`);
   if (to.promoteFrom !== undefined && to.promoteFrom !== from.id) {
@@ -189,6 +205,8 @@ export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth'
       hint: `Promote ${to.promoteFrom} → ${to.name}, or change promoteFrom in gitops-pilot.yaml`,
     });
   }
+  await prepareRepo(ctx.git, to);
+  if (from.gitopsRoot !== to.gitopsRoot) await prepareRepo(ctx.git, from);
   const source = await currentImage(from);
   if (!source.tag) {
     throw inputError('promote.noTag', `${from.name} declares no image tag to promote`, { hint: `Deploy an image to ${from.name} first` });
@@ -219,6 +237,7 @@ export interface RollbackRequest {
 
 /** The target of a rollback, from the environment's history. */
 export async function rollbackTarget(ctx: Pick<OperationContext, 'git'>, req: RollbackRequest): Promise<{ image: ImageRef; record: DeployRecord; revert: boolean }> {
+  await prepareRepo(ctx.git, req.env);
   const history = await environmentHistory(req.env, ctx.git, 50);
   if (!history.length) throw inputError('rollback.noHistory', `${req.env.relFile} has no earlier image in its git history`, { hint: 'Set an image tag instead' });
   if (req.toCommit === undefined) {

@@ -5,6 +5,7 @@
  * Never force-pushes; never leaves a rebase half-done; a failed push keeps the local commit and says
  * how to finish by hand.
  */
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cancelled, inputError, PilotError } from '../errors';
 import type { Logger } from '../log';
@@ -25,6 +26,11 @@ export interface TransactionRequest {
   apply(attempt: number): Promise<AppliedChange>;
   /** the environment and tag, for the pull-request branch name */
   readonly branchHint: { env: string; tag: string };
+  /**
+   * Whether a dirty working copy of the file is exactly this change applied to HEAD's version: an earlier
+   * run was killed after writing the file and before committing it. Such a file is continued, not refused.
+   */
+  isOwnChange?(working: string, head: string): boolean;
 }
 
 export interface TransactionOptions {
@@ -89,7 +95,14 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
   }
   const rel = repo.rel(req.file);
   if (await repo.isDirty(req.file)) {
-    throw inputError('git.fileDirty', `${rel} has uncommitted changes`, { hint: 'Commit, stash or discard them first, so the deployment commit holds only the new image' });
+    const head = await repo.showFile('HEAD', req.file);
+    const working = await readFile(req.file, 'utf8').catch(() => undefined);
+    if (head === undefined || working === undefined || !req.isOwnChange?.(working, head)) {
+      throw inputError('git.fileDirty', `${rel} has uncommitted changes`, { hint: 'Commit, stash or discard them first, so the deployment commit holds only the new image' });
+    }
+    // nothing but this very change is in the file: put HEAD's version back and apply it again below
+    progress(`${rel} holds this change uncommitted (an interrupted run); continuing it`);
+    await repo.restoreFromHead([req.file]);
   }
   const upstream = `refs/remotes/${opts.remote}/${branch}`;
   if (opts.push) {
@@ -110,11 +123,22 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
   }
   check();
   const first = await req.apply(1);
-  if (!first.changed) return { status: 'unchanged', attempts: 0, repoRoot: repo.root };
-  let commit = await repo.commitPaths([req.file], first.message);
-  let message = first.message;
-  progress(`committed ${commit.slice(0, 7)}: ${message.split('\n')[0]}`);
-  if (!opts.push) return { status: 'committed', commit, attempts: 0, message, repoRoot: repo.root };
+  let commit: string;
+  let message: string | undefined;
+  if (first.changed) {
+    commit = await repo.commitPaths([req.file], first.message);
+    message = first.message;
+    progress(`committed ${commit.slice(0, 7)}: ${message.split('\n')[0]}`);
+    if (!opts.push) return { status: 'committed', commit, attempts: 0, message, repoRoot: repo.root };
+  } else {
+    // The file already has the change. If it is committed but not pushed yet (an earlier run was
+    // interrupted between commit and push, or ran with --no-push), pushing it now is what finishes the
+    // deployment; otherwise there is nothing to do.
+    const unpushed = opts.push && opts.push === 'direct' && (await repo.resolve(upstream)) ? (await repo.aheadBehind('HEAD', upstream)).ahead : 0;
+    if (!unpushed) return { status: 'unchanged', attempts: 0, repoRoot: repo.root };
+    commit = await repo.head();
+    progress(`${rel} already has the change; pushing ${unpushed} local commit${unpushed === 1 ? '' : 's'} that ${unpushed === 1 ? 'was' : 'were'} not pushed yet`);
+  }
 
   if (opts.push === 'branch') return pushToNewBranch(repo, req, opts, branch, commit, message, progress);
 
@@ -174,7 +198,7 @@ async function pushToNewBranch(
   opts: TransactionOptions,
   branch: string,
   commit: string,
-  message: string,
+  message: string | undefined,
   progress: (m: string) => void,
 ): Promise<TransactionResult> {
   const baseName = deployBranchName(req.branchHint.env, req.branchHint.tag);

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { inputError } from '../errors';
 
@@ -47,6 +47,7 @@ export async function atomicWriteFile(file: string, data: string | Uint8Array, o
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const dir = dirname(target);
+  await removeAbandonedTemps(dir, basename(target));
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
   let renamed = false;
@@ -92,5 +93,34 @@ async function syncDirectory(dir: string): Promise<void> {
     // best effort
   } finally {
     await h?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A writer killed between writing its temporary file and renaming it leaves `.<name>.<pid>.<hex>.tmp`
+ * behind. Those of processes that no longer exist are removed (a live writer's are left alone).
+ */
+async function removeAbandonedTemps(dir: string, name: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !e.endsWith('.tmp')) continue;
+    const pid = Number(/^(\d+)\.[0-9a-f]+\.tmp$/.exec(e.slice(prefix.length))?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    await unlink(join(dir, e)).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -104,3 +104,20 @@ describe('atomicWriteFile', async () => {
     assert.deepEqual(await readdir(d), ['values.yaml']);
   });
 });
+
+describe('temporary files of killed writers', () => {
+  test('are removed by the next write; a live process keeps its own', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gitops-pilot-aw-'));
+    try {
+      await writeFile(join(dir, 'values.yaml'), 'a: 1\n');
+      const dead = '.values.yaml.999999.abcdef.tmp'; // no such pid
+      const live = `.values.yaml.${process.ppid}.abcdef.tmp`; // our parent is alive
+      await writeFile(join(dir, dead), 'half');
+      await writeFile(join(dir, live), 'in progress');
+      await atomicWriteFile(join(dir, 'values.yaml'), 'a: 2\n');
+      assert.deepEqual((await readdir(dir)).sort(), [live, 'values.yaml'].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
