@@ -142,6 +142,12 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (key?: strin
 export function containedPath(root: string, rel: string, location?: SourceLocation): string {
   const abs = resolve(root, rel);
   const r = relative(root, abs);
+  if (r.split(sep).some((segment) => segment.startsWith('-'))) {
+    throw inputError('config.fileLooksLikeOption', `file "${rel}" has a path segment starting with "-"`, {
+      location,
+      hint: 'Rename the file or folder: names starting with "-" are read as options by command-line tools',
+    });
+  }
   if (isAbsolute(rel) || r === '' || r.startsWith('..') || isAbsolute(r)) {
     throw inputError('config.fileOutsideRepo', `file "${rel}" is outside the GitOps repository`, {
       location,

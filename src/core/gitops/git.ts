@@ -150,7 +150,9 @@ export class GitRepo {
   async commitPaths(paths: readonly string[], message: string): Promise<string> {
     const rels = paths.map((p) => this.rel(p));
     await this.run(() => this.git.add(['--', ...rels]), 'staging');
-    await this.run(() => this.git.commit(message, rels, { '--only': null }), 'committing');
+    // simple-git puts the paths before the options without a `--`: "./" keeps a path that starts with
+    // "-" from being read as an option
+    await this.run(() => this.git.commit(message, rels.map((r) => `./${r}`), { '--only': null }), 'committing');
     return this.head();
   }
 
