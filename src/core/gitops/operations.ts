@@ -12,6 +12,7 @@ import { editImage, editImageFile, type ImageChange } from './imageEdit';
 import { commitMessage, type DeployKind, type ImageRef } from './message';
 import { readEnvironmentText } from './environmentFile';
 import { GitRepo, type GitOptions } from './git';
+import { checkCommitId } from './refs';
 import { readDeclaredImage } from './readImage';
 import { runTransaction, type TransactionResult } from './transaction';
 
@@ -173,7 +174,10 @@ async function tryRevert(ctx: OperationContext, env: Environment, sha: string, e
  */
 export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<ImageChange> {
   const { env } = req;
+  // every input is checked before any process runs
   validateTag(req.tag);
+  if (req.digest) validateDigest(req.digest);
+  if (req.sourceCommit !== undefined) checkCommitId(req.sourceCommit);
   guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
   await prepareRepo(ctx.git, env);
   const current = await currentImage(env);
@@ -237,6 +241,7 @@ export interface RollbackRequest {
 
 /** The target of a rollback, from the environment's history. */
 export async function rollbackTarget(ctx: Pick<OperationContext, 'git'>, req: RollbackRequest): Promise<{ image: ImageRef; record: DeployRecord; revert: boolean }> {
+  if (req.toCommit !== undefined) checkCommitId(req.toCommit);
   await prepareRepo(ctx.git, req.env);
   const history = await environmentHistory(req.env, ctx.git, 50);
   if (!history.length) throw inputError('rollback.noHistory', `${req.env.relFile} has no earlier image in its git history`, { hint: 'Set an image tag instead' });
