@@ -9,7 +9,7 @@ import type { Services } from './vscode/commands/types';
 import { PreviewDocuments } from './vscode/deploy/preview';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
-import { Settings } from './vscode/settings';
+import { Settings, type SettingName, type SettingValue } from './vscode/settings';
 import { EnvironmentsView } from './vscode/views/environments/view';
 import { HistoryModel } from './vscode/views/environments/historyModel';
 import { EnvironmentsModel } from './vscode/views/environments/model';
@@ -17,6 +17,10 @@ import { EnvironmentsModel } from './vscode/views/environments/model';
 export interface ExtensionApi {
   /** for tests and other extensions: the environments as the tree shows them */
   readonly environments: EnvironmentsModel;
+  /** the Environments tree exactly as VS Code renders it (getChildren / getTreeItem) */
+  readonly environmentsTree: vscode.TreeDataProvider<unknown>;
+  /** the effective value of a setting, after the user-only and Restricted Mode rules */
+  setting<K extends SettingName>(name: K): SettingValue<K>;
   /** milliseconds activate() took */
   readonly activationMs: number;
 }
@@ -32,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const history = new HistoryModel(() => ({ log, gitPath: settings.get('gitPath') || undefined }));
     const previews = new PreviewDocuments();
     const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] } };
+    const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,
       settings,
@@ -39,12 +44,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       { dispose: () => history.dispose() },
       refresh,
       previews,
-      new EnvironmentsView(services),
+      view,
       ...registerCommands(services, allCommands),
     );
     const activationMs = performance.now() - t0;
     log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
-    return { environments, activationMs };
+    return { environments, environmentsTree: view.provider, setting: (name) => settings.get(name), activationMs };
   } catch (err) {
     // VS Code would show nothing: say so, and keep the log for the details
     log.error('activation failed', err);

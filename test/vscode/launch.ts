@@ -79,6 +79,23 @@ export const RUNS: SuiteRun[] = [
   },
 ];
 
+RUNS.push({
+  // Restricted Mode: no --disable-workspace-trust. The workspace's own settings try to point the
+  // extension at other programs and endpoints; they must be ignored.
+  name: 'restricted',
+  suite: 'restricted',
+  git: true,
+  trusted: false,
+  async setup({ workspace }) {
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      `${JSON.stringify({ 'gitopsPilot.docker.path': '/tmp/evil/docker', 'gitopsPilot.git.path': '/tmp/evil/git', 'gitopsPilot.kubernetes.kubeconfig': ['/tmp/evil/kubeconfig'], 'gitopsPilot.ecr.endpoint': 'http://evil.invalid', 'gitopsPilot.aws.profile': 'evil', 'gitopsPilot.aws.region': 'eu-evil-1', 'gitopsPilot.gitops.pushMode': 'branch' }, null, 2)}\n`,
+    );
+    return { env: GIT_IDENTITY };
+  },
+});
+
 /** CI machines have no global git identity; the extension host commits as this one. */
 const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'GitOps Pilot Tests',

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { findConfigFile, loadProject } from '../../core/config/project';
 import { configTemplate } from '../../core/config/template';
 import { cancelled, inputError } from '../../core/errors';
+import { requireTrust } from '../deploy/run';
 import type { CommandDef } from './types';
 
 /** Creates gitops-pilot.yaml (listing the environments already discovered) or opens the existing one. */
@@ -23,6 +24,7 @@ export const createConfig: CommandDef = {
       await vscode.window.showTextDocument(vscode.Uri.file(existing));
       return;
     }
+    requireTrust('Create gitops-pilot.yaml');
     const project = await loadProject(root);
     const file = join(root, 'gitops-pilot.yaml');
     // 'wx': never overwrite a config that appeared meanwhile

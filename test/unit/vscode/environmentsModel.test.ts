@@ -88,3 +88,23 @@ describe('EnvironmentsModel', () => {
     assert.equal(model.projects[0]!.project.configFile, join(app, 'gitops-pilot.yaml'));
   });
 });
+
+describe('EnvironmentsModel: queued reloads', () => {
+  const tmp = tempDir();
+  after(tmp.cleanup);
+
+  test('a reload superseded by another still resolves with the data loaded (ensureLoaded during a refresh)', async () => {
+    const dir = join(tmp.dir, 'q');
+    writeTree(dir, { 'envs/dev/values.yaml': values('1') });
+    const model = new EnvironmentsModel(() => [dir], nullLogger);
+    let fired = 0;
+    model.onDidChange(() => fired++);
+    const first = model.reload();
+    const second = model.reload(); // e.g. the refresh manager's timer firing meanwhile
+    await first;
+    assert.equal(model.state.kind, 'loaded', 'the first caller sees a loaded model');
+    assert.equal(model.environments.length, 1);
+    await second;
+    assert.equal(fired, 1, 'the superseded load did no work and fired nothing');
+  });
+});

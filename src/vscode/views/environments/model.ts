@@ -75,36 +75,47 @@ export class EnvironmentsModel {
 
   /** Resolves when the first load has finished (commands run from the palette before the view opened). */
   async ensureLoaded(): Promise<void> {
-    if (this.running) await this.running;
-    if (this._state.kind === 'loading') await this.reload();
+    if (this._state.kind === 'loading' && !this.running) return this.reload();
+    return this.whenIdle();
   }
 
-  /** Loads everything again. Concurrent calls share one run; a call during a run schedules one more. */
+  /**
+   * Loads everything again. Calls queue behind each other; a load superseded by a newer call skips its
+   * work. The promise resolves when every queued load has finished, so the caller sees a settled model.
+   */
   reload(): Promise<void> {
     const gen = ++this.generation;
-    const run = async () => {
-      const t0 = Date.now();
-      try {
-        const folders = [...new Set(this.folders().map((f) => resolve(f)))];
-        const loaded = (await Promise.all(folders.map((f) => loadProject(f)))).filter((p): p is Project => p !== undefined);
-        const projects = dedupeByGitopsRoot(loaded);
-        const entries = await Promise.all(projects.map(async (project) => ({ project, environments: await readAll(project) })));
-        if (gen !== this.generation) return;
-        this._projects = entries;
-        this._state = entries.length ? { kind: 'loaded' } : { kind: 'empty' };
-        this.log.debug(`environments loaded: ${this.environments.length} in ${entries.length} project(s), ${Date.now() - t0} ms`);
-      } catch (err) {
-        if (gen !== this.generation) return;
-        this._state = { kind: 'failed', error: toPilotError(err) };
-        this.log.error(`loading environments failed: ${this._state.error.message}`, err);
-      }
-      this.changed.fire();
-    };
-    const p = (this.running ?? Promise.resolve()).then(run);
-    this.running = p.finally(() => {
-      if (this.running === p) this.running = undefined;
-    });
-    return p;
+    const p = (this.running ?? Promise.resolve()).then(() => this.load(gen));
+    this.running = p;
+    return this.whenIdle();
+  }
+
+  private async whenIdle(): Promise<void> {
+    while (this.running) {
+      const r = this.running;
+      await r;
+      if (this.running === r) this.running = undefined;
+    }
+  }
+
+  private async load(gen: number): Promise<void> {
+    if (gen !== this.generation) return; // a newer reload is queued behind this one
+    const t0 = Date.now();
+    try {
+      const folders = [...new Set(this.folders().map((f) => resolve(f)))];
+      const loaded = (await Promise.all(folders.map((f) => loadProject(f)))).filter((p): p is Project => p !== undefined);
+      const projects = dedupeByGitopsRoot(loaded);
+      const entries = await Promise.all(projects.map(async (project) => ({ project, environments: await readAll(project) })));
+      if (gen !== this.generation) return;
+      this._projects = entries;
+      this._state = entries.length ? { kind: 'loaded' } : { kind: 'empty' };
+      this.log.debug(`environments loaded: ${this.environments.length} in ${entries.length} project(s), ${Date.now() - t0} ms`);
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this._state = { kind: 'failed', error: toPilotError(err) };
+      this.log.error(`loading environments failed: ${this._state.error.message}`, err);
+    }
+    this.changed.fire();
   }
 
   /**

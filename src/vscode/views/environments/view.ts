@@ -6,10 +6,11 @@ import { EnvironmentsProvider } from './provider';
 /** The Environments tree view: the provider, its visibility-driven refresh and the context keys menus use. */
 export class EnvironmentsView extends Disposable {
   readonly view: vscode.TreeView<unknown>;
+  readonly provider: EnvironmentsProvider;
 
   constructor(s: Services) {
     super();
-    const provider = this.register(new EnvironmentsProvider({ model: s.environments, history: s.history, trusted: () => vscode.workspace.isTrusted }));
+    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: s.environments, history: s.history, trusted: () => vscode.workspace.isTrusted })));
     this.view = this.register(vscode.window.createTreeView('gitopsPilot.environments', { treeDataProvider: provider, showCollapseAll: true }));
     const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', s.environments.state.kind);
     this.register(s.environments.onDidChange(setState));
