@@ -1,0 +1,327 @@
+/**
+ * HTTP to one cluster (one kubeconfig context), with client-node's authentication machinery: TLS
+ * material, bearer tokens, basic auth, exec credential plugins (`aws eks get-token`), auth providers and
+ * proxies all come from `KubeConfig.applyToHTTPSOptions`. The requests themselves are ours (node's
+ * http/https), because a list+watch loop needs what client-node's `Watch` does not give: the Status body
+ * of a refused watch (401/403 say why), every byte's arrival for a watchdog, a socket we can destroy,
+ * and keep-alive connections reused across list calls.
+ *
+ * Two client-node exec-auth behaviours are worked around here: the plugin's `env` entries are written
+ * into `process.env` by client-node (restored right after the plugin is spawned, so nothing leaks into
+ * the extension host), and a cached token is kept until its expiry even when the server rejects it
+ * (dropped on a 401, so the next attempt runs the plugin again, as kubectl does).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { registerSecret } from '../log';
+import { ExecCredentialError, KubeApiError, type KubeStatus } from './errors';
+import type { ContextInfo } from './kubeconfig';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  /** default application/json; patches: application/merge-patch+json, ... */
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+  /** default 30 s */
+  readonly timeoutMs?: number;
+}
+
+/** One event of a watch stream, as sent (objects are raw JSON). */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR' | string;
+  readonly object: any;
+}
+
+export interface WatchStream {
+  /** settles when the stream ends: the server closed it, the connection broke, or abort() */
+  readonly ended: Promise<{ error?: unknown }>;
+  /** ms timestamp of the last bytes received (headers count) */
+  readonly lastActivity: number;
+  abort(): void;
+}
+
+/** Counters of what a client did (for tests, benchmarks and the watch-cost figure). */
+export interface ClientCounters {
+  requests: number;
+  watchesOpened: number;
+  openWatches: number;
+}
+
+/** What client-node's KubeConfig does internally (private in its typings, public at runtime). */
+interface SdkInternals {
+  applyOptions(opts: https.RequestOptions & { headers: Record<string, string> }): Promise<void>;
+  createAgent(cluster: unknown, agentOptions: https.AgentOptions): http.Agent;
+}
+
+interface Prepared {
+  headers: Record<string, string>;
+  agent: http.Agent;
+}
+
+export class KubeClient {
+  readonly counters: ClientCounters = { requests: 0, watchesOpened: 0, openWatches: 0 };
+  private agent: { key: string; agent: http.Agent } | undefined;
+  private readonly streams = new Set<http.ClientRequest>();
+  private disposed = false;
+
+  constructor(
+    readonly context: ContextInfo,
+    private readonly kc: KubeConfig,
+    private readonly sdk: { readonly KubeConfig: typeof KubeConfig },
+  ) {}
+
+  get server(): string {
+    return this.context.server;
+  }
+
+  /** A JSON request; throws KubeApiError for an error answer, ExecCredentialError, or a network error. */
+  async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    try {
+      return await this.requestOnce<T>(method, path, opts);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 401 && this.forgetExecToken()) return this.requestOnce<T>(method, path, opts);
+      throw err;
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+    const { headers, agent } = await this.prepare();
+    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const url = this.url(path, opts.query);
+    this.counters.requests++;
+    return new Promise<T>((resolve, reject) => {
+      const mod = url.protocol === 'https:' ? https : http;
+      const req = mod.request(url, { method, headers, agent, signal: opts.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode ?? 0;
+          if (code >= 200 && code < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : undefined) as T);
+            } catch (err) {
+              reject(err);
+            }
+          } else reject(new KubeApiError(code, parseStatus(text), method, url.pathname));
+        });
+      });
+      const timeout = setTimeout(() => req.destroy(Object.assign(new Error('request timed out'), { code: 'timeout' })), opts.timeoutMs ?? 30_000);
+      req.on('close', () => clearTimeout(timeout));
+      req.on('error', (err) => {
+        clearTimeout(timeout);
+        reject(err);
+      });
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /**
+   * Opens a watch (`?watch=1` is added). Resolves once the server answered 200 with the stream; rejects
+   * with KubeApiError when it refused (the Status body read), or a network/credential error.
+   */
+  async watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: { signal?: AbortSignal; connectTimeoutMs?: number } = {}): Promise<WatchStream> {
+    try {
+      return await this.watchOnce(path, query, onEvent, opts);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 401 && this.forgetExecToken()) return this.watchOnce(path, query, onEvent, opts);
+      throw err;
+    }
+  }
+
+  private async watchOnce(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: { signal?: AbortSignal; connectTimeoutMs?: number }): Promise<WatchStream> {
+    const { headers, agent } = await this.prepare();
+    const url = this.url(path, { ...query, watch: 1 });
+    this.counters.requests++;
+    return new Promise<WatchStream>((resolve, reject) => {
+      const mod = url.protocol === 'https:' ? https : http;
+      let lastActivity = Date.now();
+      let settle: (v: { error?: unknown }) => void = () => undefined;
+      const ended = new Promise<{ error?: unknown }>((r) => (settle = r));
+      let open = false;
+      let finished = false;
+      const finish = (error?: unknown) => {
+        if (finished) return;
+        finished = true;
+        this.streams.delete(req);
+        if (open) this.counters.openWatches--;
+        settle(error === undefined ? {} : { error });
+      };
+      const req = mod.request(url, { method: 'GET', headers, agent }, (res) => {
+        const code = res.statusCode ?? 0;
+        lastActivity = Date.now();
+        clearTimeout(connectTimer);
+        if (code !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(new KubeApiError(code, parseStatus(Buffer.concat(chunks).toString('utf8')), 'GET', url.pathname)));
+          res.on('error', reject);
+          return;
+        }
+        open = true;
+        this.counters.openWatches++;
+        this.counters.watchesOpened++;
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          lastActivity = Date.now();
+          buffer += chunk;
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            let ev: WatchEvent;
+            try {
+              ev = JSON.parse(line) as WatchEvent;
+            } catch {
+              continue; // a torn line: the stream is cut right after anyway
+            }
+            if (!finished) onEvent(ev);
+          }
+        });
+        res.on('end', () => finish());
+        res.on('close', () => finish(res.complete ? undefined : new Error('watch stream closed')));
+        res.on('error', (err) => finish(err));
+        resolve({
+          ended,
+          get lastActivity() {
+            return lastActivity;
+          },
+          abort: () => {
+            req.destroy();
+            finish();
+          },
+        });
+      });
+      this.streams.add(req);
+      req.on('socket', (s) => s.setKeepAlive(true, 15_000));
+      const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('no answer to the watch request'), { code: 'timeout' })), opts.connectTimeoutMs ?? 30_000);
+      req.on('error', (err) => {
+        clearTimeout(connectTimer);
+        if (open) finish(err);
+        else {
+          this.streams.delete(req);
+          reject(err);
+        }
+      });
+      const onAbort = () => req.destroy();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      void ended.then(() => opts.signal?.removeEventListener('abort', onAbort));
+      req.end();
+    });
+  }
+
+  /** Closes every open stream and idle connection. */
+  dispose(): void {
+    this.disposed = true;
+    for (const r of [...this.streams]) r.destroy();
+    this.streams.clear();
+    this.agent?.agent.destroy();
+    this.agent = undefined;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private url(path: string, query?: Query): URL {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  /** Headers (credentials) for one request, and the connection pool for the TLS material in use. */
+  private async prepare(): Promise<Prepared> {
+    const opts: https.RequestOptions & { headers: Record<string, string> } = { headers: {} };
+    const user = this.kc.getCurrentUser();
+    const envNames: string[] = Array.isArray(user?.exec?.env) ? (user!.exec.env as Array<{ name?: unknown }>).map((e) => String(e.name)) : [];
+    const saved = envNames.map((n) => [n, process.env[n]] as const);
+    let applied: Promise<void>;
+    try {
+      // client-node's applyOptions (TLS material + Authorization from a token, an exec plugin or an auth
+      // provider) is private in its typings but is what all of its own clients call. It spawns the exec
+      // plugin synchronously inside this call, after writing exec.env into process.env: restore the
+      // environment before anything else runs.
+      applied = (this.kc as unknown as SdkInternals).applyOptions(opts);
+    } finally {
+      for (const [n, v] of saved) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
+    }
+    try {
+      await applied;
+    } catch (err) {
+      if (user?.exec || user?.authProvider) throw new ExecCredentialError(err instanceof Error ? err.message : String(err), err);
+      throw err;
+    }
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'gitops-pilot' };
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    if (user?.username && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+    const auth = headers.Authorization;
+    if (auth) registerSecret(auth.replace(/^\S+\s+/, ''));
+    return { headers, agent: this.agentFor(opts) };
+  }
+
+  /** One keep-alive pool per TLS material (it changes only when an exec plugin hands out a new client certificate). */
+  private agentFor(opts: https.RequestOptions): http.Agent {
+    const cluster = this.kc.getCurrentCluster();
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const key = JSON.stringify([cluster?.server, cluster?.proxyUrl, tls.ca?.toString(), tls.cert?.toString(), tls.key?.toString(), tls.rejectUnauthorized, tls.servername]);
+    if (this.agent?.key === key) return this.agent.agent;
+    this.agent?.agent.destroy();
+    let agent: http.Agent;
+    if (cluster?.proxyUrl) {
+      // client-node builds the proxy agents (socks, http and https proxies)
+      agent = (this.kc as unknown as SdkInternals).createAgent(cluster, { ...tls, keepAlive: true });
+    } else if (this.server.startsWith('http:')) {
+      // plain http (kubectl proxy, local simulators): allowed, as kubectl allows it
+      agent = new http.Agent({ keepAlive: true });
+    } else {
+      agent = new https.Agent({ ...tls, keepAlive: true });
+    }
+    this.agent = { key, agent };
+    return agent;
+  }
+
+  /** Drops a cached exec-plugin token so the next request runs the plugin again. True if there was one. */
+  private forgetExecToken(): boolean {
+    const user = this.kc.getCurrentUser();
+    if (!user?.exec && !user?.authProvider) return false;
+    const authenticators = (this.sdk.KubeConfig as unknown as { authenticators?: Array<{ tokenCache?: Record<string, unknown> }> }).authenticators ?? [];
+    let dropped = false;
+    for (const a of authenticators) {
+      if (a.tokenCache && a.tokenCache[user.name]) {
+        a.tokenCache[user.name] = null;
+        dropped = true;
+      }
+    }
+    return dropped;
+  }
+}
+
+function parseStatus(text: string): KubeStatus | undefined {
+  try {
+    const s = JSON.parse(text) as KubeStatus;
+    return s && typeof s === 'object' ? s : undefined;
+  } catch {
+    return text ? { message: text.trim().slice(0, 500) } : undefined;
+  }
+}
+
+/** Makes a client for a context of a merged kubeconfig (loads the SDK on first use). */
+export async function createClient(context: ContextInfo, kc: KubeConfig): Promise<KubeClient> {
+  const sdk = await import('../../lazy/kube');
+  return new KubeClient(context, kc, sdk);
+}
