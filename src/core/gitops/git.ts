@@ -32,6 +32,13 @@ export interface FileCommit {
 
 const MARKER = 'gitops-pilot-rebase';
 
+/**
+ * Where a folder's repository is (`--show-toplevel`, `--absolute-git-dir`): asked once per folder and
+ * remembered while the git directory exists, so a deployment does not spawn git twice more each time
+ * it opens the repository.
+ */
+const locations = new Map<string, { root: string; gitDir: string }>();
+
 export class GitRepo {
   private constructor(
     readonly root: string,
@@ -41,16 +48,20 @@ export class GitRepo {
   ) {}
 
   static async open(dir: string, opts: GitOptions): Promise<GitRepo> {
-    const git = makeGit(dir, opts);
-    let root: string;
-    let gitDir: string;
-    try {
-      root = (await git.revparse(['--show-toplevel'])).trim();
-      gitDir = (await git.revparse(['--absolute-git-dir'])).trim();
-    } catch (err) {
-      throw translate(err, `${dir} is not inside a git repository`, 'git.notARepository', 'Clone the GitOps repository there (git clone …), or fix gitops.repo in gitops-pilot.yaml');
+    let where = locations.get(dir);
+    if (!where || !existsSync(where.gitDir)) {
+      const git = makeGit(dir, opts);
+      try {
+        const [root, gitDir] = (await git.revparse(['--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
+        if (!root || !gitDir) throw new Error(`git rev-parse printed no repository for ${dir}`);
+        where = { root, gitDir };
+      } catch (err) {
+        locations.delete(dir);
+        throw translate(err, `${dir} is not inside a git repository`, 'git.notARepository', 'Clone the GitOps repository there (git clone …), or fix gitops.repo in gitops-pilot.yaml');
+      }
+      locations.set(dir, where);
     }
-    return new GitRepo(root, gitDir, makeGit(root, opts), opts);
+    return new GitRepo(where.root, where.gitDir, makeGit(where.root, opts), opts);
   }
 
   /** `path` relative to the repository root, with forward slashes; refused when outside. */
@@ -114,9 +125,22 @@ export class GitRepo {
 
   /** True when the file has uncommitted changes (staged or not), or is untracked. */
   async isDirty(path: string): Promise<boolean> {
+    return (await this.fileState(path)).dirty;
+  }
+
+  /**
+   * The checked-out branch (a detached HEAD is refused) and whether the file has uncommitted changes,
+   * from one `git status`.
+   */
+  async fileState(path: string): Promise<{ branch: string; dirty: boolean }> {
     const rel = this.rel(path);
     const status = await this.run(() => this.git.status(['--', rel]), 'reading the status');
-    return status.files.some((f) => f.path === rel);
+    if (status.detached || !status.current || status.current === 'HEAD') {
+      throw inputError('git.detachedHead', `the GitOps repository ${this.root} has a detached HEAD`, {
+        hint: 'Check out the deployment branch (git switch main) and try again',
+      });
+    }
+    return { branch: status.current, dirty: status.files.some((f) => f.path === rel) };
   }
 
   async checkRemote(remote: string): Promise<void> {
@@ -146,14 +170,17 @@ export class GitRepo {
     await this.run(() => this.git.merge(['--ff-only', to]), `fast-forwarding to ${to}`);
   }
 
-  /** Commits exactly these paths (other staged changes stay staged and uncommitted). Returns the sha. */
+  /**
+   * Commits exactly these tracked paths as they are in the working tree (`commit --only` stages them
+   * itself; other staged changes stay staged and uncommitted). Returns the sha.
+   */
   async commitPaths(paths: readonly string[], message: string): Promise<string> {
     const rels = paths.map((p) => this.rel(p));
-    await this.run(() => this.git.add(['--', ...rels]), 'staging');
     // simple-git puts the paths before the options without a `--`: "./" keeps a path that starts with
     // "-" from being read as an option
-    await this.run(() => this.git.commit(message, rels.map((r) => `./${r}`), { '--only': null }), 'committing');
-    return this.head();
+    const r = await this.run(() => this.git.commit(message, rels.map((rel) => `./${rel}`), { '--only': null }), 'committing');
+    // simple-git asks for full hashes (core.abbrev=40); read HEAD only if the summary had none
+    return /^[0-9a-f]{40}$/.test(r.commit) ? r.commit : this.head();
   }
 
   /**

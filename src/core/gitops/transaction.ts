@@ -87,14 +87,14 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
     if (signal?.aborted) throw cancelled();
   };
   await repo.ensureIdle();
-  const branch = await repo.currentBranch();
+  const { branch, dirty } = await repo.fileState(req.file);
   if (opts.branch !== undefined && checkBranchName(opts.branch) !== branch) {
     throw inputError('git.wrongBranch', `the GitOps clone ${repo.root} has "${branch}" checked out, but deployments go to "${opts.branch}"`, {
       hint: `Switch to it (git switch ${opts.branch}) and try again`,
     });
   }
   const rel = repo.rel(req.file);
-  if (await repo.isDirty(req.file)) {
+  if (dirty) {
     const head = await repo.showFile('HEAD', req.file);
     const working = await readFile(req.file, 'utf8').catch(() => undefined);
     if (head === undefined || working === undefined || !req.isOwnChange?.(working, head)) {
