@@ -1,0 +1,178 @@
+/**
+ * Watching one rollout to its end, for the status bar and `gitops-pilot rollout-status --watch`: done,
+ * failed (with the reason), or timed out. Built on EnvironmentWatch, so it shares the informers the
+ * tree already has open.
+ *
+ * After a deployment the cluster does not run the new image yet (Argo CD has to sync first): with
+ * `expect`, the watch waits for the workload to run that image before kubectl's rules may say done,
+ * and a failed Argo CD sync started after the watch began fails it. A pod of the new revision that
+ * cannot start (ImagePullBackOff, CrashLoopBackOff, OOMKilled, ...) fails it at once, where kubectl
+ * would wait for the progress deadline (10 minutes by default).
+ */
+import { cancelled, type PilotError } from '../errors';
+import { EnvironmentWatch, PERMANENT_ERRORS, type ClusterTarget } from './environmentWatch';
+import { failedReason, relevantImages, runsDeclared, type DeclaredImage, type LiveState } from './liveState';
+import type { KubeSession } from './session';
+
+export type RolloutWatchState = 'waiting' | 'progressing' | 'done' | 'failed' | 'timeout';
+
+export interface RolloutProgress {
+  readonly state: RolloutWatchState;
+  /** kubectl's message while it decides; ours for waiting, pod failures, Argo CD and timeouts */
+  readonly message: string;
+  /** why it failed: ImagePullBackOff, CrashLoopBackOff, ProgressDeadlineExceeded, RolloutAborted, SyncFailed, an error code, ... */
+  readonly reason?: string;
+  readonly ready?: number;
+  readonly desired?: number;
+  readonly updated?: number;
+  /** the tag (or digest) the workload runs now */
+  readonly running?: string;
+  readonly error?: PilotError;
+  readonly live: LiveState;
+}
+
+export interface EvaluateOptions {
+  /** the image a deployment declared: done only once the workload runs it */
+  readonly expect?: DeclaredImage;
+  /** ms since the epoch: Argo CD operations started before this do not fail the watch */
+  readonly since?: number;
+  /** a pod of the new revision that cannot start fails the rollout (default true) */
+  readonly failFast?: boolean;
+}
+
+function running(live: LiveState, expect?: DeclaredImage): string | undefined {
+  const w = live.workload;
+  if (!w) return undefined;
+  const first = relevantImages(w.images, expect?.repository)[0];
+  return first ? (first.tag ?? first.digest ?? first.image) : undefined;
+}
+
+/** Where a rollout stands, from one live state (pure). */
+export function evaluateRollout(live: LiveState, opts: EvaluateOptions = {}): RolloutProgress {
+  const w = live.workload;
+  if (live.error) {
+    const permanent = PERMANENT_ERRORS.includes(live.error.code);
+    return { state: permanent ? 'failed' : 'waiting', message: permanent ? live.error.message : `${live.error.message} (retrying)`, reason: live.error.code, error: live.error, live };
+  }
+  if (!w) return { state: 'waiting', message: 'connecting to the cluster…', live };
+  const counts = { ready: w.verdict.ready, desired: w.verdict.desired, updated: w.verdict.updated };
+  const run = running(live, opts.expect);
+  const base = { ...counts, ...(run ? { running: run } : {}), live };
+  if (opts.expect && (opts.expect.tag || opts.expect.digest) && !runsDeclared(w.images, opts.expect)) {
+    const want = opts.expect.tag ?? opts.expect.digest!;
+    const op = live.argo?.operation;
+    const since = opts.since ?? 0;
+    if (op && (op.phase === 'Failed' || op.phase === 'Error') && op.startedAt && Date.parse(op.startedAt) >= since - 1000) {
+      return { ...base, state: 'failed', reason: 'SyncFailed', message: `Argo CD could not sync ${live.argo!.name}: ${op.message ?? op.phase}` };
+    }
+    const argo = live.argo ? `; Argo CD: ${live.argo.sync ?? 'Unknown'}${op?.phase === 'Running' ? ', syncing' : ''}` : '';
+    return { ...base, state: 'waiting', message: `Waiting for ${want} to reach the cluster (it runs ${run ?? 'nothing yet'})${argo}` };
+  }
+  switch (w.verdict.state) {
+    case 'done':
+      return { ...base, state: 'done', message: w.verdict.message };
+    case 'failed':
+      return { ...base, state: 'failed', reason: failedReason(w.verdict), message: w.verdict.message };
+  }
+  if (live.stuck && opts.failFast !== false) {
+    return { ...base, state: 'failed', reason: live.stuck.reason, message: `pod ${live.stuck.pod}: ${live.stuck.reason}${live.stuck.message && live.stuck.message !== live.stuck.reason ? `: ${live.stuck.message}` : ''}` };
+  }
+  return { ...base, state: 'progressing', message: w.verdict.message };
+}
+
+export interface WatchRolloutOptions extends EvaluateOptions {
+  /** give up after this long (0 or undefined: no limit, like kubectl) */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** every change of state or message */
+  readonly onUpdate?: (p: RolloutProgress) => void;
+}
+
+function isFinal(p: RolloutProgress): boolean {
+  return p.state === 'done' || p.state === 'failed';
+}
+
+/**
+ * Watches until the rollout is done or failed, or the timeout passes (resolves with state 'timeout').
+ * Rejects with a cancelled PilotError when the signal aborts.
+ */
+export function watchRollout(session: KubeSession, target: ClusterTarget, opts: WatchRolloutOptions = {}): Promise<RolloutProgress> {
+  const since = opts.since ?? Date.now();
+  const watch = new EnvironmentWatch(session, target, opts.expect);
+  const detail = watch.holdDetail();
+  return new Promise<RolloutProgress>((resolve, reject) => {
+    let last: RolloutProgress | undefined;
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      sub.dispose();
+      detail.dispose();
+      watch.dispose();
+      fn();
+    };
+    const check = (live: LiveState) => {
+      const p = evaluateRollout(live, { ...opts, since });
+      // a pod failure needs the pods: wait until they are listed
+      if (p.state === 'failed' && p.reason && !live.error && live.stuck && !live.detailed) return;
+      if (!last || last.state !== p.state || last.message !== p.message || last.ready !== p.ready) opts.onUpdate?.(p);
+      last = p;
+      if (isFinal(p)) finish(() => resolve(p));
+    };
+    const onAbort = () => finish(() => reject(cancelled()));
+    const sub = watch.onDidChange(check);
+    const timer =
+      opts.timeoutMs && opts.timeoutMs > 0
+        ? setTimeout(() => {
+            const p = last ?? evaluateRollout(watch.state, { ...opts, since });
+            const what = p.state === 'waiting' ? p.message.replace(/^Waiting/, 'waiting') : `the rollout (${p.message})`;
+            finish(() => resolve({ ...p, state: 'timeout', reason: 'Timeout', message: `timed out after ${formatMs(opts.timeoutMs!)} ${what.startsWith('waiting') ? what : `waiting for ${what}`}` }));
+          }, opts.timeoutMs)
+        : undefined;
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    check(watch.state);
+  });
+}
+
+/**
+ * Where the rollout stands now (`rollout-status` without --watch): the first state with the workload,
+ * its pods and ReplicaSets listed. Any error (unreachable too) rejects.
+ */
+export function rolloutSnapshot(session: KubeSession, target: ClusterTarget, opts: EvaluateOptions & { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RolloutProgress> {
+  const watch = new EnvironmentWatch(session, target, opts.expect);
+  const detail = watch.holdDetail();
+  return new Promise<RolloutProgress>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      sub.dispose();
+      detail.dispose();
+      watch.dispose();
+      fn();
+    };
+    const check = (live: LiveState) => {
+      if (live.error) return finish(() => reject(live.error));
+      if (!live.workload || !live.detailed) return;
+      finish(() => resolve(evaluateRollout(live, { ...opts, failFast: false })));
+    };
+    const onAbort = () => finish(() => reject(cancelled()));
+    const sub = watch.onDidChange(check);
+    const timer = setTimeout(() => finish(() => reject(watch.state.warning ?? new Error('no answer from the cluster in time'))), opts.timeoutMs ?? 60_000);
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    check(watch.state);
+  });
+}
+
+export function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
