@@ -1,14 +1,17 @@
 /** The `gitops-pilot` command line: the same core as the extension, for pipelines and scripts. */
 import { exitCodeFor, formatLocation, isCancelled, PilotError, toPilotError } from '../core/errors';
 import type { CliIO } from './io';
+import { build } from './commands/build';
 import { bump } from './commands/bump';
 import { envs } from './commands/envs';
 import { promote } from './commands/promote';
+import { push } from './commands/push';
 import { rollback } from './commands/rollback';
 import { setImage } from './commands/setImage';
+import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback];
+export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback, build, push, ship];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));
