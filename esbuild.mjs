@@ -67,6 +67,9 @@ async function buildBundles() {
       entryPoints: { extension: 'src/extension.ts' },
       outdir: 'dist',
       external: ['vscode'],
+      // the bundle's first and last statements: activate() reports how long evaluating the bundle took
+      banner: { js: 'globalThis.__gitopsPilotLoad = { start: performance.now() };' },
+      footer: { js: 'globalThis.__gitopsPilotLoad.end = performance.now();' },
       plugins: [lazyExternal],
     }),
     await esbuild.context({

@@ -11,10 +11,10 @@
  * The recipe (and why each step) is in ENVIRONMENT.md, "A real VS Code, in a real browser".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 export const VSCODE_VERSION = '1.100.3';
@@ -219,6 +219,8 @@ export interface StartOptions {
   keep?: boolean;
   /** provision the server when it is missing (default true) */
   provision?: boolean;
+  /** extension folders copied into the server's extensions dir (installed as if from a VSIX) */
+  extensions?: string[];
 }
 
 /** `payload` entries of the workbench URL. Absolute paths in these keys become vscode-remote URIs. */
@@ -289,6 +291,7 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
   const dataDir = mkdtempSync(join(tmpdir(), 'gitops-pilot-vscode-'));
   const dirs = { sd: join(dataDir, 'server-data'), ud: join(dataDir, 'user-data'), ext: join(dataDir, 'extensions') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  for (const ext of opts.extensions ?? []) cpSync(ext, join(dirs.ext, basename(ext)), { recursive: true });
   const settings = `${JSON.stringify({ ...BASE_USER_SETTINGS, ...opts.userSettings }, null, 2)}\n`;
   // the web workbench reads user settings from the server; both places are used by different builds
   for (const userDir of [join(dirs.ud, 'User'), join(dirs.sd, 'data/User')]) {

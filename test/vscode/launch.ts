@@ -49,6 +49,8 @@ export interface SuiteRun {
   env?: Record<string, string>;
   userSettings?: Record<string, unknown>;
   grep?: string;
+  /** more extension folders installed in the server (e.g. the benchmark's empty peer extension) */
+  extensions?: string[];
   /** runs before the server starts, with the workspace copy; may start emulators */
   setup?: (ctx: { workspace: string }) => Promise<SetupResult | void>;
 }
@@ -151,7 +153,7 @@ export async function runSuite(run: SuiteRun, opts: LaunchOptions = {}): Promise
     const error =
       launcher === 'electron'
         ? await viaElectron({ workspace, env, trusted: run.trusted !== false, resultsFile, timeoutMs })
-        : await viaServer({ workspace, env, userSettings, trusted: run.trusted !== false, resultsFile, timeoutMs, keep, name: run.name });
+        : await viaServer({ workspace, env, userSettings, trusted: run.trusted !== false, resultsFile, timeoutMs, keep, name: run.name, extensions: run.extensions });
     const results = readResults(resultsFile);
     if (!results) return fail(error ?? 'the extension host wrote no results');
     return { ...results, name: run.name, ...(error ? { error } : {}), durationMs: Date.now() - t0 };
@@ -173,12 +175,12 @@ interface LaunchContext {
 }
 
 /** VS Code server + Chromium. Returns an error text when the run did not end with a results file. */
-async function viaServer(ctx: LaunchContext & { userSettings: Record<string, unknown>; keep: boolean; name: string }): Promise<string | undefined> {
+async function viaServer(ctx: LaunchContext & { userSettings: Record<string, unknown>; keep: boolean; name: string; extensions?: string[] }): Promise<string | undefined> {
   let server: VSCodeServer | undefined;
   let wb: Workbench | undefined;
   const follow = followFile(`${ctx.resultsFile}.log`);
   try {
-    server = await startVSCodeServer({ workspace: ctx.workspace, env: ctx.env, userSettings: ctx.userSettings, trusted: ctx.trusted, keep: ctx.keep });
+    server = await startVSCodeServer({ workspace: ctx.workspace, env: ctx.env, userSettings: ctx.userSettings, trusted: ctx.trusted, keep: ctx.keep, extensions: ctx.extensions });
     wb = await openWorkbench(server.url({ extensionDevelopmentPath: repoRoot, extensionTestsPath: INDEX }), { suite: `vscode/${ctx.name}`, timeoutMs: 60_000 });
     const outcome = await waitForResults(ctx.resultsFile, ctx.timeoutMs, server);
     if (outcome === 'done') return undefined;

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { cancelled, inputError, PilotError } from '../errors';
 import type { Logger } from '../log';
 import { checkBranchName, checkCommitId, checkRemoteName } from './refs';
@@ -50,7 +50,7 @@ export class GitRepo {
   static async open(dir: string, opts: GitOptions): Promise<GitRepo> {
     let where = locations.get(dir);
     if (!where || !existsSync(where.gitDir)) {
-      const git = makeGit(dir, opts);
+      const git = await makeGit(dir, opts);
       try {
         const [root, gitDir] = (await git.revparse(['--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
         if (!root || !gitDir) throw new Error(`git rev-parse printed no repository for ${dir}`);
@@ -61,7 +61,7 @@ export class GitRepo {
       }
       locations.set(dir, where);
     }
-    return new GitRepo(where.root, where.gitDir, makeGit(where.root, opts), opts);
+    return new GitRepo(where.root, where.gitDir, await makeGit(where.root, opts), opts);
   }
 
   /** `path` relative to the repository root, with forward slashes; refused when outside. */
@@ -312,7 +312,12 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): { env: Re
   };
 }
 
-function makeGit(baseDir: string, opts: GitOptions): SimpleGit {
+/**
+ * simple-git (and its `debug` dependency) is loaded on the first git operation, not when the extension
+ * activates: evaluating it is most of what loading the extension's bundle would otherwise cost.
+ */
+async function makeGit(baseDir: string, opts: GitOptions): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   const { env, unsafe } = gitEnvironment();
   return simpleGit({
     baseDir,
