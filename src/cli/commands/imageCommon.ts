@@ -42,6 +42,8 @@ export async function requireImageProject(dir: string | undefined, io: CliIO): P
 
 /** The image context for one command run: docker and ECR as the flags and environment say. */
 export function imageContext(io: CliIO, f: { docker?: string; profile?: string; region?: string; 'ecr-endpoint'?: string }, json: boolean): ImageOpContext {
+  // the SDK's "future versions will need Node 22" notice is not for a pipeline's stderr
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let last = '';
   const endpoint = f['ecr-endpoint'] ?? (io.env.GITOPS_PILOT_ECR_ENDPOINT || undefined);
   if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) throw inputError('cli.badFlag', `--ecr-endpoint must be an http(s) URL, not ${JSON.stringify(endpoint)}`);

@@ -75,7 +75,7 @@ export async function readGitFacts(dir: string, inputs: readonly string[], opts:
   const shortSha = (await git(['rev-parse', '--short=7', sha]))!.trim();
   const branch = (await git(['symbolic-ref', '--short', '-q', 'HEAD'], true))?.trim() || undefined;
   const rels = inputs.map((p) => relativeInside(root, p)).filter((p): p is string => p !== undefined);
-  const status = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...(rels.length ? rels.map((r) => `:(top)${r || '.'}`) : ['.'])]);
+  const status = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...(rels.length ? rels.map((r) => `:(top)${r}`) : [':(top)'])]);
   const dirtyFiles = parsePorcelainZ(status ?? '');
   let version: GitFacts['version'];
   if (opts.versions) {
