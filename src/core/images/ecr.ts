@@ -328,8 +328,10 @@ export function ecrError(err: unknown, action: string, resource: string | undefi
     return new PilotError('aws.ssoExpired', 'your AWS SSO session has expired', { hint: `Sign in again: aws sso login${profile}`, detail, cause: err });
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials from any providers/i.test(message)) {
-    return new PilotError('aws.noCredentials', 'no AWS credentials were found', {
-      hint: 'Configure them (aws configure, aws sso login, AWS_PROFILE / AWS_ACCESS_KEY_ID) or set gitopsPilot.aws.profile',
+    return new PilotError('aws.noCredentials', settings.profile ? `no AWS credentials were found for the profile ${settings.profile}` : 'no AWS credentials were found', {
+      hint: settings.profile
+        ? `Check that the profile ${settings.profile} exists in ~/.aws/config and has credentials (aws configure / aws sso login${profile}), or change gitopsPilot.aws.profile`
+        : 'Configure them (aws configure, aws sso login, AWS_PROFILE / AWS_ACCESS_KEY_ID) or set gitopsPilot.aws.profile',
       detail,
       cause: err,
     });
