@@ -23,7 +23,7 @@ export const build: CliCommand = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { flags: f } = parseFlags(argv, flags, 'build');
     const project = await requireImageProject(f.dir, io);
-    const ctx = imageContext(io, f, f.json);
+    const ctx = imageContext(io, f);
     try {
       const built = await buildImage(ctx, { project, tag: f.tag, allowDirty: f['allow-dirty'], noCache: f['no-cache'] });
       if (!f.push) {

@@ -41,7 +41,7 @@ export async function requireImageProject(dir: string | undefined, io: CliIO): P
 }
 
 /** The image context for one command run: docker and ECR as the flags and environment say. */
-export function imageContext(io: CliIO, f: { docker?: string; profile?: string; region?: string; 'ecr-endpoint'?: string }, json: boolean): ImageOpContext {
+export function imageContext(io: CliIO, f: { docker?: string; profile?: string; region?: string; 'ecr-endpoint'?: string }): ImageOpContext {
   // the SDK's "future versions will need Node 22" notice is not for a pipeline's stderr
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let last = '';
@@ -64,7 +64,7 @@ export function imageContext(io: CliIO, f: { docker?: string; profile?: string; 
     onProgress: (m) => {
       if (m === last) return;
       last = m;
-      if (!json || io.env.GITOPS_PILOT_PROGRESS === '1') io.err(`  ${m}`);
+      io.err(`  ${m}`);
     },
     onOutput: (line) => io.log.debug(line),
     limits: limitsFromEnv(io.env),

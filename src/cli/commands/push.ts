@@ -24,7 +24,7 @@ export const push: CliCommand = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { flags: f } = parseFlags(argv, flags, 'push');
     const project = await requireImageProject(f.dir, io);
-    const ctx = imageContext(io, f, f.json);
+    const ctx = imageContext(io, f);
     try {
       let tag = f.tag;
       let repository: string | undefined;

@@ -27,7 +27,7 @@ export const ship: CliCommand = {
     const project = await requireImageProject(f.dir, io);
     if (!project.environments.length && project.problems.length) throw project.problems[0];
     const push = pushMode(f);
-    const ctx = imageContext(io, f, f.json);
+    const ctx = imageContext(io, f);
     try {
       const r = await shipOp(
         ctx,
