@@ -7,12 +7,14 @@ import { allCommands } from './vscode/commands';
 import { registerCommands } from './vscode/commands/registry';
 import type { Services } from './vscode/commands/types';
 import { PreviewDocuments } from './vscode/deploy/preview';
+import { createImageFeature, installImageHooks } from './vscode/images/feature';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
 import { EnvironmentsView } from './vscode/views/environments/view';
 import { HistoryModel } from './vscode/views/environments/historyModel';
 import { EnvironmentsModel } from './vscode/views/environments/model';
+import type { ImagesModel } from './vscode/views/images/model';
 
 export interface ExtensionApi {
   /** for tests and other extensions: the environments as the tree shows them */
@@ -21,6 +23,8 @@ export interface ExtensionApi {
   readonly environmentsTree: vscode.TreeDataProvider<unknown>;
   /** the effective value of a setting, after the user-only and Restricted Mode rules */
   setting<K extends SettingName>(name: K): SettingValue<K>;
+  /** the Images view's data: ECR repositories and their tags */
+  readonly images: ImagesModel;
   /** milliseconds activate() took */
   readonly activationMs: number;
   /** milliseconds evaluating dist/extension.js took (its first to its last statement), when bundled */
@@ -43,7 +47,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const refresh = new RefreshManager(environments, log);
     const history = new HistoryModel(() => ({ log, gitPath: settings.get('gitPath') || undefined }));
     const previews = new PreviewDocuments();
-    const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] } };
+    const images = createImageFeature({ log, settings, environments });
+    const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images };
+    installImageHooks(services.hooks, images, environments);
     const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,
@@ -53,12 +59,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       refresh,
       previews,
       view,
+      images,
       ...registerCommands(services, allCommands),
     );
     const activationMs = performance.now() - t0;
     const loadMs = bundleLoadMs();
     log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${loadMs === undefined ? '' : ` (loading took ${loadMs.toFixed(1)} ms)`}`);
-    return { environments, environmentsTree: view.provider, setting: (name) => settings.get(name), activationMs, loadMs };
+    return { environments, environmentsTree: view.provider, images: images.model, setting: (name) => settings.get(name), activationMs, loadMs };
   } catch (err) {
     // VS Code would show nothing: say so, and keep the log for the details
     log.error('activation failed', err);

@@ -1,14 +1,20 @@
 /** Every command the extension contributes, in one list (test/unit/manifest.test.ts checks it against package.json). */
+import { buildImage } from './buildImage';
 import { compareWith } from './compareWith';
+import { copyImageReference } from './copyImageReference';
 import { createConfig } from './createConfig';
+import { deployImageTo } from './deployImageTo';
 import { openValuesFile } from './openValuesFile';
 import { promoteTo } from './promoteTo';
 import { promoteToProduction } from './promoteToProduction';
 import { promoteToStaging } from './promoteToStaging';
+import { pushImage } from './pushImage';
 import { refreshEnvironments } from './refreshEnvironments';
+import { refreshImages } from './refreshImages';
 import { rollBack } from './rollBack';
 import { rollBackToHere } from './rollBackToHere';
 import { setImageTag } from './setImageTag';
+import { ship } from './ship';
 import { showLog } from './showLog';
 import type { CommandDef } from './types';
 
@@ -24,4 +30,10 @@ export const allCommands: readonly CommandDef[] = [
   rollBack,
   rollBackToHere,
   compareWith,
+  buildImage,
+  pushImage,
+  ship,
+  deployImageTo,
+  refreshImages,
+  copyImageReference,
 ];

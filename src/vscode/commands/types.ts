@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { OperationContext, OperationResult } from '../../core/gitops/operations';
 import type { PreviewDocuments } from '../deploy/preview';
+import type { ImageFeature } from '../images/feature';
 import type { TagSuggestion } from '../deploy/prompts';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
@@ -27,6 +28,8 @@ export interface Services {
   readonly history: HistoryModel;
   readonly previews: PreviewDocuments;
   readonly hooks: DeployHooks;
+  /** Build/Push Image, Ship and the Images view (src/vscode/images) */
+  readonly images?: ImageFeature;
 }
 
 export interface CommandDef {

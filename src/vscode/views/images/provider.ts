@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../../lifecycle';
+import type { ImagesModel } from './model';
+import { MessageNode, problemNode, RepositoryNode, type ImageTreeNode } from './nodes';
+
+/** Renders the ImagesModel; it holds no data of its own. */
+export class ImagesProvider extends Disposable implements vscode.TreeDataProvider<ImageTreeNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<ImageTreeNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly model: ImagesModel) {
+    super();
+    this.register({ dispose: model.onDidChange(() => this.changed.fire(undefined)).dispose });
+  }
+
+  getTreeItem(node: ImageTreeNode): vscode.TreeItem {
+    return node.toTreeItem();
+  }
+
+  getChildren(node?: ImageTreeNode): ImageTreeNode[] | Promise<ImageTreeNode[]> {
+    if (node) return node.children();
+    const state = this.model.state;
+    switch (state.kind) {
+      case 'loading':
+        return [];
+      case 'disabled':
+        return [new MessageNode(undefined, 'images:disabled', state.reason, 'shield')];
+      case 'empty':
+        return [];
+      case 'failed':
+        return [problemNode(undefined, 'images', state.error)];
+      default:
+        return [...this.model.problems.map((p, i) => problemNode(undefined, `images:${i}`, p)), ...this.model.repositories.map((r) => new RepositoryNode(r, this.model))];
+    }
+  }
+
+  getParent(node: ImageTreeNode): ImageTreeNode | undefined {
+    return node.parent;
+  }
+}
