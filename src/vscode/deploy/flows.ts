@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Environment } from '../../core/config/model';
-import { inputError } from '../../core/errors';
+import { inputError, PilotError } from '../../core/errors';
 import { imageString, type ImageRef } from '../../core/gitops/message';
 import { guardProtected, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, setImage } from '../../core/gitops/operations';
 import type { ImageChange } from '../../core/gitops/imageEdit';
@@ -39,7 +39,20 @@ export async function setImageFlow(s: Services, entry: EnvironmentEntry, tag: st
   const { env, project } = entry;
   guardProtected(env, tag, true, `deploying ${tag}`);
   const planCtx = operationContext(s, project, new AbortController().signal, () => undefined);
-  const change = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${tag}…` }, () => planSetImage(planCtx, { env, tag, confirmed: true }));
+  const plan = (force: boolean) => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${tag}…` }, () => planSetImage(planCtx, { env, tag, confirmed: true, force }));
+  let change: ImageChange;
+  try {
+    change = await plan(false);
+  } catch (err) {
+    // the registry does not have the tag: say what will happen, and let the user deploy it anyway
+    if (!(err instanceof PilotError) || err.code !== 'image.notFound') throw err;
+    await confirmDeployment(
+      `${err.message}. Deploy it to ${env.name} anyway?`,
+      'The cluster will not be able to pull it (ImagePullBackOff) until it is pushed. Push it first with GitOps Pilot: Push Image, or check the tag.',
+      'Deploy Anyway',
+    );
+    change = await plan(true);
+  }
   const current = entry.file.ok ? entry.file.declared : undefined;
   const title = `${current?.tag ?? '(unset)'} → ${tag}`;
   const expectText = await reviewAndConfirm(s, env, change, `Deploy ${tag} to ${env.name}`, 'Deploy', `${env.relFile}: ${title}. ${describePush(s)}`);
