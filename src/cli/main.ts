@@ -7,11 +7,12 @@ import { envs } from './commands/envs';
 import { promote } from './commands/promote';
 import { push } from './commands/push';
 import { rollback } from './commands/rollback';
+import { rolloutStatusCommand } from './commands/rolloutStatus';
 import { setImage } from './commands/setImage';
 import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback, build, push, ship];
+export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback, rolloutStatusCommand, build, push, ship];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

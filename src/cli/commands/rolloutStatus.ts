@@ -138,9 +138,11 @@ ${flagHelp(flags)}`,
           timeoutMs,
           signal: io.signal,
           onUpdate: (p) => {
-            if (f.json || p.state === 'done' || p.state === 'failed') return;
-            if (p.message !== lastLine) io.out(p.message);
+            if (f.json || p.state === 'done' || p.state === 'failed' || p.message === lastLine) return;
             lastLine = p.message;
+            // kubectl prints its lines as they change; a cluster that cannot be reached yet goes to stderr
+            if (p.live.workload) io.out(p.message);
+            else if (p.error) io.err(p.message);
           },
         });
       } else {

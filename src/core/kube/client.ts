@@ -141,6 +141,7 @@ export class KubeClient {
 
   private async watchOnce(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: { signal?: AbortSignal; connectTimeoutMs?: number }): Promise<WatchStream> {
     const { headers, agent } = await this.prepare();
+    if (opts.signal?.aborted) throw Object.assign(new Error('The watch was aborted'), { name: 'AbortError' });
     const url = this.url(path, { ...query, watch: 1 });
     this.counters.requests++;
     return new Promise<WatchStream>((resolve, reject) => {

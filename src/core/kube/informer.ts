@@ -227,11 +227,13 @@ export class Informer {
       signal,
     });
     if (signal.aborted) return;
-    const kind = RESOURCES[this.key.resource].kind;
+    const type = RESOURCES[this.key.resource];
+    const apiVersion = type.group ? `${type.group}/${type.version}` : type.version;
     this.map.clear();
     for (const item of list.items ?? []) {
       // list items of built-in types come without kind/apiVersion
-      item.kind ??= kind;
+      item.kind ??= type.kind;
+      item.apiVersion ??= apiVersion;
       if (item.metadata?.name) this.map.set(item.metadata.name, item);
     }
     this.rv = list.metadata?.resourceVersion ?? '';
@@ -288,8 +290,8 @@ export class Informer {
       { signal },
     );
     stream = s;
-    // an ERROR event can arrive before watch() resolved
-    if (gone || error) s.abort();
+    // an ERROR event can arrive before watch() resolved; the informer may have been stopped meanwhile
+    if (gone || error || signal.aborted) s.abort();
     else if (this._error) {
       // connected again: what was cached is being brought up to date
       this._error = undefined;

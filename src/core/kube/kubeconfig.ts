@@ -18,7 +18,7 @@ export interface KubeconfigSource {
   /** the files in precedence order */
   readonly files: readonly string[];
   /** where the list came from, for messages */
-  readonly origin: 'setting' | 'KUBECONFIG' | 'default';
+  readonly origin: 'setting' | 'flag' | 'KUBECONFIG' | 'default';
 }
 
 /** The kubeconfig files to read: the setting's list, else `KUBECONFIG`, else `~/.kube/config`. */
@@ -76,7 +76,8 @@ export class Kubeconfig {
     const files = this.loaded.length ? this.loaded : this.source.files;
     const home = homedir();
     const show = files.map((f) => (f.startsWith(`${home}/`) ? `~/${f.slice(home.length + 1)}` : f));
-    return `${show.join(', ')}${this.source.origin === 'KUBECONFIG' ? ' (KUBECONFIG)' : this.source.origin === 'setting' ? ' (gitopsPilot.kubernetes.kubeconfig)' : ''}`;
+    const from = { KUBECONFIG: ' (KUBECONFIG)', setting: ' (gitopsPilot.kubernetes.kubeconfig)', flag: '', default: '' }[this.source.origin];
+    return `${show.join(', ')}${from}`;
   }
 
   /**
@@ -87,7 +88,7 @@ export class Kubeconfig {
     const wanted = name ?? this.currentContext;
     if (!wanted) {
       throw inputError('kube.noContext', `No Kubernetes context is selected and ${this.describe()} has no current-context`, {
-        hint: 'Pick one with "GitOps Pilot: Select Kubernetes Context…", set cluster.context in gitops-pilot.yaml, or run `kubectl config use-context NAME`',
+        hint: 'Name a context (cluster.context in gitops-pilot.yaml, or in the editor "GitOps Pilot: Select Kubernetes Context…"), or run `kubectl config use-context NAME`',
       });
     }
     const found = this.context(wanted);
@@ -95,7 +96,7 @@ export class Kubeconfig {
       const known = this.ctxs.map((c) => c.name);
       throw inputError('kube.contextMissing', `Context "${wanted}" is not in your kubeconfig (${this.describe()})`, {
         hint: known.length
-          ? `Known contexts: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}. Pick one with "GitOps Pilot: Select Kubernetes Context…", or add it (for EKS: aws eks update-kubeconfig --name CLUSTER --alias ${wanted})`
+          ? `Known contexts: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}. Use one of them, or add it (for EKS: aws eks update-kubeconfig --name CLUSTER --alias ${wanted})`
           : 'Add a context (for EKS: aws eks update-kubeconfig --name CLUSTER), or point gitopsPilot.kubernetes.kubeconfig / KUBECONFIG at your kubeconfig',
       });
     }
@@ -161,6 +162,8 @@ export async function loadKubeconfig(source: KubeconfigSource): Promise<Kubeconf
       hint:
         source.origin === 'setting'
           ? 'Fix the paths in gitopsPilot.kubernetes.kubeconfig'
+          : source.origin === 'flag'
+            ? 'Check the --kubeconfig path'
           : 'Create one (for EKS: aws eks update-kubeconfig --name CLUSTER), set KUBECONFIG, or list files in gitopsPilot.kubernetes.kubeconfig',
     });
   }

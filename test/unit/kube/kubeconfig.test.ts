@@ -70,7 +70,7 @@ describe('kubeconfig: merging like kubectl', () => {
     const kc = await loadKubeconfig({ files: [first], origin: 'setting' });
     assert.throws(
       () => kc.resolve('eks-staging'),
-      (e: PilotError) => e.code === 'kube.contextMissing' && /^Context "eks-staging" is not in your kubeconfig \(.*first \(gitopsPilot\.kubernetes\.kubeconfig\)\)$/.test(e.message) && /Known contexts: dev/.test(e.hint ?? '') && e.kind === 'input',
+      (e: PilotError) => e.code === 'kube.contextMissing' && /^Context "eks-staging" is not in your kubeconfig \(.*first \(gitopsPilot\.kubernetes\.kubeconfig\)\)$/.test(e.message) && /Known contexts: dev\. Use one of them/.test(e.hint ?? '') && e.kind === 'input',
     );
     assert.equal(kc.resolve(undefined).name, 'dev', 'no name: the current context');
   });
