@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { startVSCodeServer, tailLines, VSCODE_VERSION, type VSCodeServer } from '../support/vscodeServer';
 import { openWorkbench, type Workbench } from '../support/workbench';
+import { imagesRun } from './images/setup';
 import type { SuiteResults } from './index';
 
 export const DEFAULT_WORKSPACE = join(repoRoot, 'test/fixtures/workspaces/demo-gitops');
@@ -97,6 +98,9 @@ RUNS.push({
     return { env: GIT_IDENTITY };
   },
 });
+
+// Build Image / Push Image / the Images view against the real Docker engine and the ECR emulator
+RUNS.push(imagesRun);
 
 /** CI machines have no global git identity; the extension host commits as this one. */
 const GIT_IDENTITY = {
