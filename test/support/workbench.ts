@@ -331,7 +331,8 @@ export class Workbench {
     return (await msg.count()) ? (await msg.innerText()).trim() : '';
   }
 
-  private async waitForPlaceholder(p: TextMatch): Promise<void> {
+  /** Waits until the open quick input asks this (its placeholder or aria label). */
+  async waitForPlaceholder(p: TextMatch): Promise<void> {
     const input = this.quickInput().locator('.quick-input-box input');
     await this.until(async () => matches((await input.getAttribute('placeholder')) ?? (await input.getAttribute('aria-label')) ?? '', p), async () => `placeholder ${String(p)}; it is "${await input.getAttribute('placeholder')}"`);
   }
@@ -370,6 +371,60 @@ export class Workbench {
   /** Texts of the notification toasts shown now. */
   async notifications(): Promise<string[]> {
     return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** Waits for a notification toast whose message matches, and returns its text. */
+  async waitForNotification(message: TextMatch): Promise<string> {
+    let seen: string[] = [];
+    let found: string | undefined;
+    await this.until(
+      async () => {
+        seen = await this.notifications();
+        found = seen.find((n) => matches(n.trim(), message));
+        return found !== undefined;
+      },
+      () => `a notification ${String(message)}; shown: ${JSON.stringify(seen)}`,
+    );
+    return found!.trim();
+  }
+
+  /** Clicks a button (e.g. "Deploy to dev") of the notification toast whose message matches. */
+  async clickNotificationButton(message: TextMatch, button: string): Promise<void> {
+    await this.waitForNotification(message);
+    const toast = this.page.locator('.notification-toast').filter({ has: this.page.locator('.notification-list-item-message', { hasText: typeof message === 'string' ? message : message }) });
+    await toast.locator('.monaco-button', { hasText: exact(button) }).first().click();
+  }
+
+  /** The modal dialog shown now (message, detail, buttons), or undefined. */
+  async dialog(): Promise<{ message: string; detail: string; buttons: string[] } | undefined> {
+    const box = this.page.locator('.monaco-dialog-box');
+    if (!(await box.count()) || !(await box.first().isVisible())) return undefined;
+    const text = async (sel: string) => ((await box.locator(sel).count()) ? (await box.locator(sel).first().innerText()).trim() : '');
+    return {
+      message: await text('.dialog-message-text'),
+      detail: await text('.dialog-message-detail'),
+      buttons: (await box.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((b) => b.trim()),
+    };
+  }
+
+  /** Waits for a modal dialog whose message matches and returns it. */
+  async waitForDialog(message: TextMatch): Promise<{ message: string; detail: string; buttons: string[] }> {
+    let d: Awaited<ReturnType<Workbench['dialog']>>;
+    await this.until(
+      async () => {
+        d = await this.dialog();
+        return !!d && matches(d.message, message);
+      },
+      () => `a dialog ${String(message)}; shown: ${JSON.stringify(d ?? 'none')}`,
+    );
+    return d!;
+  }
+
+  /** Clicks a button of the open modal dialog ("Cancel" included) and waits for it to close. */
+  async clickDialogButton(label: string): Promise<void> {
+    const box = this.page.locator('.monaco-dialog-box');
+    await box.locator('.dialog-buttons .monaco-button', { hasText: exact(label) }).first().click();
+    await box.first().waitFor({ state: 'hidden' });
   }
 
   /** The active editor (path from its tab, cursor from the status bar), or undefined when none. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startDockerd, defaultDockerCli, type DockerDaemon } from '../dockerd';
 import { startEcrStack, type EcrStack } from '../ecr';
 import { createApplication, createRolledOutDeployment, startKubeSim, type KubeSim } from '../kubesim';
+import type { Timings } from '../kubesim/runtime';
 import { run, which } from '../proc';
 import { RegistryClient, pushSyntheticImage } from '../registryClient';
 import { startArgoAgent, type AgentApp, type ArgoAgent } from './agent';
@@ -20,6 +21,10 @@ export interface SandboxOptions {
   readonly dir: string;
   /** simulator pod timings: realistic (seconds, for people) or fast (tests) */
   readonly speed?: 'fast' | 'realistic';
+  /** overrides of the speed's timings (e.g. pods ready in about a second, for UI tests that watch a rollout) */
+  readonly timings?: Partial<Timings>;
+  /** how often the Argo-CD-like agent looks at the GitOps repository (default 250 ms fast, 1 s realistic) */
+  readonly agentPollMs?: number;
   /** use a Docker engine when one can be started (default true) */
   readonly docker?: boolean;
   readonly log?: (line: string) => void;
@@ -93,6 +98,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     // the Kubernetes simulator: a tag that is not in the registry ends in ImagePullBackOff, as on a cluster
     const sim = await startKubeSim({
       speed: opts.speed ?? 'realistic',
+      ...(opts.timings ? { timings: opts.timings } : {}),
       imageExists: registry ? (image) => imageInRegistry(registry, repository, image) : () => true,
     });
     cleanups.push(() => sim.close());
@@ -136,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       });
       apps.push({ env: e.name, namespace: e.namespace, application: `${APP}-${e.name}`, file: `envs/${e.name}/values.yaml`, deployment: APP, container: APP, autoSync: e.autoSync });
     }
-    const agent = startArgoAgent(sim, layout.gitopsBare, apps, { log, pollMs: opts.speed === 'fast' ? 250 : 1000 });
+    const agent = startArgoAgent(sim, layout.gitopsBare, apps, { log, pollMs: opts.agentPollMs ?? (opts.speed === 'fast' ? 250 : 1000) });
     cleanups.push(() => agent.stop());
 
     // AWS: the emulator's credentials only; empty config files so the user's own profiles never leak in
