@@ -8,6 +8,7 @@ import { registerCommands } from './vscode/commands/registry';
 import type { Services } from './vscode/commands/types';
 import { PreviewDocuments } from './vscode/deploy/preview';
 import { createImageFeature, installImageHooks } from './vscode/images/feature';
+import { createRolloutFeature, installRolloutHooks, rolloutApi, type RolloutApi } from './vscode/kube/feature';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
@@ -25,6 +26,8 @@ export interface ExtensionApi {
   setting<K extends SettingName>(name: K): SettingValue<K>;
   /** the Images view's data: ECR repositories and their tags */
   readonly images: ImagesModel;
+  /** clusters: the status-bar rollout indicators, the live model of the tree, watch statistics */
+  readonly rollouts: RolloutApi;
   /** milliseconds activate() took */
   readonly activationMs: number;
   /** milliseconds evaluating dist/extension.js took (its first to its last statement), when bundled */
@@ -48,8 +51,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const history = new HistoryModel(() => ({ log, gitPath: settings.get('gitPath') || undefined }));
     const previews = new PreviewDocuments();
     const images = createImageFeature({ log, settings, environments });
-    const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images };
+    const rollouts = createRolloutFeature({ context, log, settings, environments });
+    const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts };
     installImageHooks(services.hooks, images, environments);
+    installRolloutHooks(services.hooks, rollouts, settings, log);
     const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,
@@ -60,12 +65,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       previews,
       view,
       images,
+      rollouts,
       ...registerCommands(services, allCommands),
     );
     const activationMs = performance.now() - t0;
     const loadMs = bundleLoadMs();
     log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${loadMs === undefined ? '' : ` (loading took ${loadMs.toFixed(1)} ms)`}`);
-    return { environments, environmentsTree: view.provider, images: images.model, setting: (name) => settings.get(name), activationMs, loadMs };
+    return { environments, environmentsTree: view.provider, images: images.model, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
   } catch (err) {
     // VS Code would show nothing: say so, and keep the log for the details
     log.error('activation failed', err);

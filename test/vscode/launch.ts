@@ -25,6 +25,7 @@ import { repoRoot } from '../support/paths';
 import { startVSCodeServer, tailLines, VSCODE_VERSION, type VSCodeServer } from '../support/vscodeServer';
 import { openWorkbench, type Workbench } from '../support/workbench';
 import { imagesRun } from './images/setup';
+import { rolloutRun } from './rollout/setup';
 import type { SuiteResults } from './index';
 
 export const DEFAULT_WORKSPACE = join(repoRoot, 'test/fixtures/workspaces/demo-gitops');
@@ -101,6 +102,9 @@ RUNS.push({
 
 // Build Image / Push Image / the Images view against the real Docker engine and the ECR emulator
 RUNS.push(imagesRun);
+
+// Rollouts in the tree and the status bar: the Kubernetes simulator and an Argo-CD-like agent
+RUNS.push(rolloutRun);
 
 /** CI machines have no global git identity; the extension host commits as this one. */
 const GIT_IDENTITY = {

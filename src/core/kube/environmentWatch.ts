@@ -256,9 +256,11 @@ export class EnvironmentWatch implements Disposable {
       if (!error) return { ...CONNECTING, ...where };
       return { ...CONNECTING, ...where, health: 'error', summary: error.message, error };
     }
+    const appInf = this.appSub?.informer;
+    // the Argo CD application is part of the first state shown (no "Healthy" flashing to "Synced · Healthy")
+    if (appInf && appInf.status === 'connecting') return { ...CONNECTING, ...where };
     const d = this.detailSubs;
     const detailed = !!d && [d.pods, d.replicaSets, d.events].every((s) => !s || s.informer.synced || s.informer.status === 'error');
-    const appInf = this.appSub?.informer;
     const app = appInf && this.target.argocd ? appInf.get(this.target.argocd.application) : undefined;
     const partial = computeLiveState({
       kind: this.target.workload.kind,

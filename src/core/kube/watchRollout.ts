@@ -55,7 +55,9 @@ export function evaluateRollout(live: LiveState, opts: EvaluateOptions = {}): Ro
     return { state: permanent ? 'failed' : 'waiting', message: permanent ? live.error.message : `${live.error.message} (retrying)`, reason: live.error.code, error: live.error, live };
   }
   if (!w) return { state: 'waiting', message: 'connecting to the cluster…', live };
-  const counts = { ready: w.verdict.ready, desired: w.verdict.desired, updated: w.verdict.updated };
+  // "2/3": pods of the new revision that are ready, of those desired (readyReplicas counts old pods too)
+  const readyNew = live.detailed && live.pods.length ? live.pods.filter((p) => p.current && p.ready).length : Math.min(w.verdict.ready ?? 0, w.verdict.updated ?? 0);
+  const counts = { ready: readyNew, desired: w.verdict.desired, updated: w.verdict.updated };
   const run = running(live, opts.expect);
   const base = { ...counts, ...(run ? { running: run } : {}), live };
   if (opts.expect && (opts.expect.tag || opts.expect.digest) && !runsDeclared(w.images, opts.expect)) {

@@ -1,22 +1,29 @@
 /** Every command the extension contributes, in one list (test/unit/manifest.test.ts checks it against package.json). */
 import { buildImage } from './buildImage';
+import { abortRollout } from './abortRollout';
 import { compareWith } from './compareWith';
 import { copyImageReference } from './copyImageReference';
 import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
 import { openValuesFile } from './openValuesFile';
+import { promoteCanary } from './promoteCanary';
 import { promoteTo } from './promoteTo';
 import { promoteToProduction } from './promoteToProduction';
 import { promoteToStaging } from './promoteToStaging';
 import { pushImage } from './pushImage';
+import { refreshArgoApp } from './refreshArgoApp';
 import { refreshEnvironments } from './refreshEnvironments';
 import { refreshImages } from './refreshImages';
 import { rollBack } from './rollBack';
 import { rollBackToHere } from './rollBackToHere';
+import { selectKubeContext } from './selectKubeContext';
 import { setImageTag } from './setImageTag';
 import { ship } from './ship';
 import { showLog } from './showLog';
+import { showRolloutDetails } from './showRolloutDetails';
+import { syncArgoApp } from './syncArgoApp';
 import type { CommandDef } from './types';
+import { watchRollout } from './watchRollout';
 
 export const allCommands: readonly CommandDef[] = [
   refreshEnvironments,
@@ -36,4 +43,11 @@ export const allCommands: readonly CommandDef[] = [
   deployImageTo,
   refreshImages,
   copyImageReference,
+  watchRollout,
+  showRolloutDetails,
+  selectKubeContext,
+  syncArgoApp,
+  refreshArgoApp,
+  promoteCanary,
+  abortRollout,
 ];

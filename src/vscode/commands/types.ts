@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { OperationContext, OperationResult } from '../../core/gitops/operations';
 import type { PreviewDocuments } from '../deploy/preview';
 import type { ImageFeature } from '../images/feature';
+import type { RolloutFeature } from '../kube/feature';
 import type { TagSuggestion } from '../deploy/prompts';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
@@ -30,6 +31,8 @@ export interface Services {
   readonly hooks: DeployHooks;
   /** Build/Push Image, Ship and the Images view (src/vscode/images) */
   readonly images?: ImageFeature;
+  /** clusters: live state in the tree, the status-bar rollout indicator, Argo CD / Rollouts actions (src/vscode/kube) */
+  readonly rollouts?: RolloutFeature;
 }
 
 export interface CommandDef {

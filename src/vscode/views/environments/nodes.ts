@@ -7,6 +7,8 @@ import { environmentContextValue } from './contextValue';
 import { timeAgo } from '../../../core/util/time';
 import type { DeployRecord } from '../../../core/gitops/history';
 import type { HistoryModel } from './historyModel';
+import type { LiveHealth, LiveState } from '../../../core/kube/liveState';
+import { entryKey, type LiveModel } from './liveModel';
 import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from './model';
 
 export abstract class TreeNode {
@@ -23,6 +25,10 @@ export interface TreeContext {
   readonly model: EnvironmentsModel;
   readonly history: HistoryModel;
   readonly trusted: () => boolean;
+  /** the cluster side: live state per environment (absent: no cluster rows) */
+  readonly live?: LiveModel;
+  /** EnvironmentNodes by entryKey as last rendered, so one environment can be refreshed alone */
+  readonly rendered?: Map<string, EnvironmentNode>;
 }
 
 export function openAt(file: string, loc?: Pick<SourceLocation, 'line' | 'col'>): vscode.Command {
@@ -84,27 +90,53 @@ export class EnvironmentNode extends TreeNode {
   constructor(parent: TreeNode | undefined, readonly entry: EnvironmentEntry, private readonly ctx: TreeContext) {
     super(parent);
     this.id = `env:${entry.project.root}:${entry.env.id}`;
+    ctx.rendered?.set(this.key, this);
   }
 
   get env(): Environment {
     return this.entry.env;
   }
 
+  /** for commands given a node: pickEnvironment reads `env` and `project` */
+  get project(): EnvironmentEntry['project'] {
+    return this.entry.project;
+  }
+
+  /** entryKey: how the live model and the status bar name this environment */
+  get key(): string {
+    return entryKey(this.entry);
+  }
+
+  private get live(): LiveState | undefined {
+    return this.ctx.live?.state(this.entry);
+  }
+
   toTreeItem(): vscode.TreeItem {
     const { env, file } = this.entry;
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    if (file.ok) {
+    const live = this.live;
+    if (!file.ok) {
+      item.description = 'error';
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    } else if (live) {
+      item.description = live.summary;
+      item.iconPath = healthIcon(live.health, env.protected);
+    } else {
       const d = file.declared;
       item.description = imageText(d.repository, d.tag, d.digest);
       item.iconPath = new vscode.ThemeIcon(env.protected ? 'lock' : 'server-environment');
-    } else {
-      item.description = 'error';
-      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
     }
-    item.contextValue = environmentContextValue(env, { fileOk: file.ok, hasTag: file.ok && file.declared.tag !== undefined });
+    const target = this.ctx.live?.target(this.entry);
+    item.contextValue = environmentContextValue(env, {
+      fileOk: file.ok,
+      hasTag: file.ok && file.declared.tag !== undefined,
+      ...(target ? { target } : {}),
+      mappedHere: this.ctx.live?.mappingSource(this.entry) === 'workspace',
+    });
     item.tooltip = this.tooltip();
-    item.accessibilityInformation = { label: `Environment ${env.name}, ${file.ok ? `image ${item.description}` : `error: ${file.error.message}`}` };
+    const state = live ? `, ${HEALTH_WORDS[live.health]}` : '';
+    item.accessibilityInformation = { label: `Environment ${env.name}, ${file.ok ? `${live ? live.summary : `image ${item.description}`}${state}` : `error: ${file.error.message}`}` };
     return item;
   }
 
@@ -117,6 +149,14 @@ export class EnvironmentNode extends TreeNode {
       const d = file.declared;
       md.appendMarkdown(`Image: \`${d.repository ?? '?'}:${d.tag ?? '(not set)'}${d.digest ? `@${d.digest}` : ''}\`\n\n`);
     } else md.appendMarkdown(`$(error) ${escape(file.error.toUserString())}\n\n`);
+    const target = this.ctx.live?.target(this.entry);
+    if (target) {
+      const live = this.live;
+      const where = `${target.workload.kind}/${target.workload.name} in ${live?.namespace ?? target.namespace ?? '(context namespace)'}, context ${live?.context ?? target.context ?? '(current)'}`;
+      md.appendMarkdown(`Runs: ${escape(where)}${this.ctx.live?.mappingSource(this.entry) === 'workspace' ? ' (picked in this workspace)' : ''}\n\n`);
+      if (live?.workload) md.appendMarkdown(`Rollout: ${escape(live.workload.verdict.message)}\n\n`);
+      if (live?.error) md.appendMarkdown(`$(error) ${escape(live.error.toUserString())}\n\n`);
+    }
     if (env.promoteFrom) md.appendMarkdown(`Promotes from: ${this.nameOf(env.promoteFrom)}\n\n`);
     if (env.promotesTo.length) md.appendMarkdown(`Promotes to: ${env.promotesTo.map((id) => this.nameOf(id)).join(', ')}\n\n`);
     return md;
@@ -136,11 +176,247 @@ export class EnvironmentNode extends TreeNode {
     } else {
       rows.push(new ProblemNode(this, file.error, this.id));
     }
+    rows.push(...this.clusterRows());
     rows.push(new DetailNode(this, `${this.id}:file`, 'File', env.relFile, 'file', openAt(env.file, file.ok ? file.declared.location : undefined), env.file));
     if (env.promoteFrom) rows.push(new DetailNode(this, `${this.id}:from`, 'Promotes from', this.nameOf(env.promoteFrom), 'arrow-left'));
     if (env.promotesTo.length) rows.push(new DetailNode(this, `${this.id}:to`, 'Promotes to', env.promotesTo.map((id) => this.nameOf(id)).join(', '), 'arrow-right'));
     rows.push(new HistoryNode(this, this.ctx));
     return rows;
+  }
+
+  /** Running image, Argo CD app, rollout and events, or a row saying why they cannot be shown. */
+  private clusterRows(): TreeNode[] {
+    const live = this.ctx.live;
+    if (!live) return [];
+    const id = this.id;
+    const target = live.target(this.entry);
+    if (!target) {
+      return [new DetailNode(this, `${id}:unmapped`, 'Cluster', 'not mapped: Select Kubernetes Context…', 'plug', { command: 'gitopsPilot.selectKubeContext', title: 'Select Kubernetes Context…', arguments: [this.env.id, this.project.root] }, 'Choose the kubeconfig context, namespace and workload this environment runs as')];
+    }
+    if (!this.ctx.trusted()) return [new DetailNode(this, `${id}:untrusted`, 'Cluster state needs a trusted workspace', 'credential plugins are programs', 'shield')];
+    const state = live.state(this.entry);
+    if (!state) return [];
+    const rows: TreeNode[] = [];
+    if (state.error) {
+      const fix = ['kube.contextMissing', 'kube.noContext', 'kube.clusterMissing', 'kube.namespaceMissing', 'kube.workloadMissing'].includes(state.error.code);
+      rows.push(new LiveProblemNode(this, `${id}:cluster-error`, state.error.message, state.error.toUserString(), fix ? { command: 'gitopsPilot.selectKubeContext', title: 'Select Kubernetes Context…', arguments: [this.env.id, this.project.root] } : undefined));
+      return rows;
+    }
+    if (state.warning) rows.push(new LiveProblemNode(this, `${id}:cluster-warning`, state.stale ? `Reconnecting: ${state.warning.message}` : state.warning.message, state.warning.toUserString(), undefined, 'warning'));
+    const w = state.workload;
+    if (!w) {
+      rows.push(new DetailNode(this, `${id}:connecting`, 'Cluster', 'connecting…', 'loading~spin'));
+      return rows;
+    }
+    const images = w.images.map((i) => i.image).join(', ');
+    if (state.drift?.drifted) {
+      rows.push(new DetailNode(this, `${id}:running`, 'Running', `${images} — git declares ${state.drift.declared}`, 'warning', undefined, `Drift: the cluster runs ${state.drift.running.join(', ')} but git declares ${state.drift.declared}. Argo CD may not have synced yet.`));
+    } else {
+      rows.push(new DetailNode(this, `${id}:running`, 'Running', images, 'vm-running', undefined, `What ${w.kind}/${w.name} runs in the cluster`));
+    }
+    if (state.argo) rows.push(new ArgoNode(this, state));
+    else if (state.argoError) rows.push(new LiveProblemNode(this, `${id}:argo-error`, state.argoError.message, state.argoError.toUserString()));
+    rows.push(new RolloutGroupNode(this, state));
+    rows.push(new EventsGroupNode(this, state));
+    return rows;
+  }
+}
+
+const HEALTH_WORDS: Record<LiveHealth, string> = { connecting: 'connecting', progressing: 'rolling out', healthy: 'healthy', degraded: 'degraded', drift: 'drift from git', error: 'cluster unavailable' };
+
+function healthIcon(h: LiveHealth, protectedEnv: boolean): vscode.ThemeIcon {
+  switch (h) {
+    case 'progressing':
+      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+    case 'healthy':
+      return new vscode.ThemeIcon(protectedEnv ? 'lock' : 'pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'degraded':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    case 'drift':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    case 'error':
+      return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    default:
+      return new vscode.ThemeIcon('loading~spin');
+  }
+}
+
+/** A child of an environment that commands can act on (they read `env` and `project`). */
+abstract class EnvChild extends TreeNode {
+  constructor(readonly envNode: EnvironmentNode) {
+    super(envNode);
+  }
+  get env(): Environment {
+    return this.envNode.env;
+  }
+  get project(): EnvironmentEntry['project'] {
+    return this.envNode.project;
+  }
+}
+
+/** A cluster problem as a row: the message, the next step in the tooltip, a fix when there is one. */
+export class LiveProblemNode extends EnvChild {
+  constructor(
+    parent: EnvironmentNode,
+    readonly id: string,
+    private readonly message: string,
+    private readonly detail: string,
+    private readonly command?: vscode.Command,
+    private readonly icon: 'error' | 'warning' = 'error',
+  ) {
+    super(parent);
+  }
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon(this.icon, new vscode.ThemeColor(this.icon === 'error' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'));
+    item.tooltip = new vscode.MarkdownString().appendText(this.detail);
+    item.command = this.command;
+    item.contextValue = ';problem;clusterProblem;';
+    return item;
+  }
+}
+
+/** The Argo CD Application: sync status, health, revision, operation. */
+export class ArgoNode extends EnvChild {
+  readonly id: string;
+  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
+    super(parent);
+    this.id = `${parent.id}:argocd`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const a = this.state.argo!;
+    const op = a.operation;
+    const parts = [a.name, a.sync ?? 'Unknown', a.health ?? 'Unknown'];
+    if (a.revision) parts.push(a.revision.slice(0, 7));
+    if (op?.phase === 'Running') parts.push('syncing…');
+    else if (op && (op.phase === 'Failed' || op.phase === 'Error')) parts.push(`last sync ${op.phase}`);
+    const item = new vscode.TreeItem('Argo CD', vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = parts.join(' · ');
+    const bad = a.health === 'Degraded' || a.health === 'Missing' || op?.phase === 'Failed' || op?.phase === 'Error';
+    item.iconPath = new vscode.ThemeIcon(op?.phase === 'Running' ? 'sync~spin' : bad ? 'error' : a.sync === 'OutOfSync' ? 'warning' : 'cloud', bad ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined);
+    const md = new vscode.MarkdownString();
+    md.appendText(`Application ${a.namespace}/${a.name}\nSync: ${a.sync ?? 'Unknown'}${a.revision ? ` at ${a.revision}` : ''}\nHealth: ${a.health ?? 'Unknown'}${a.healthMessage ? ` (${a.healthMessage})` : ''}`);
+    if (op) md.appendText(`\nLast operation: ${op.phase}${op.message ? ` — ${op.message}` : ''}${op.startedAt ? `, started ${op.startedAt}` : ''}`);
+    item.tooltip = md;
+    item.contextValue = ';argoApp;';
+    return item;
+  }
+}
+
+/** "Rollout": kubectl's verdict, the canary, ReplicaSets by revision and the pods with their reasons. */
+export class RolloutGroupNode extends EnvChild {
+  readonly id: string;
+  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
+    super(parent);
+    this.id = `${parent.id}:rollout`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const w = this.state.workload!;
+    const v = w.verdict;
+    const item = new vscode.TreeItem('Rollout', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    const counts = v.desired !== undefined ? `${v.ready ?? 0}/${v.desired} ready` : '';
+    item.description = [`${w.kind}/${w.name}`, this.state.stuck ? this.state.stuck.reason : v.state === 'done' ? 'rolled out' : v.state === 'failed' ? 'failed' : 'progressing', counts].filter(Boolean).join(' · ');
+    const stuck = this.state.stuck || v.state === 'failed';
+    item.iconPath = new vscode.ThemeIcon(stuck ? 'error' : v.state === 'done' ? 'pass' : 'sync~spin', stuck ? new vscode.ThemeColor('problemsErrorIcon.foreground') : v.state === 'done' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
+    item.tooltip = new vscode.MarkdownString().appendText(`${v.message}${this.state.stuck ? `\n\npod ${this.state.stuck.pod}: ${this.state.stuck.reason}: ${this.state.stuck.message}` : ''}`);
+    item.contextValue = `;rollout;workload=${w.kind};`;
+    return item;
+  }
+  override children(): TreeNode[] {
+    const s = this.state;
+    const w = s.workload!;
+    const rows: TreeNode[] = [];
+    const c = w.verdict.canary;
+    if (c) {
+      rows.push(new DetailNode(this, `${this.id}:canary`, 'Canary', `step ${Math.min(c.step + 1, c.steps)}/${c.steps} · ${c.weight ?? 0}%${c.paused ? ' · paused' : ''}`, c.paused ? 'debug-pause' : 'arrow-swap', undefined, c.paused ? 'Paused: Promote Canary continues, Abort Rollout goes back to stable' : undefined));
+    }
+    if (!s.detailed) {
+      rows.push(new DetailNode(this, `${this.id}:loading`, 'Pods', 'loading…', 'loading~spin'));
+      return rows;
+    }
+    for (const r of s.replicaSets.filter((x, i) => x.current || x.replicas > 0 || i < 3)) {
+      rows.push(
+        new DetailNode(
+          this,
+          `${this.id}:rs:${r.name}`,
+          `revision ${r.revision || '?'}`,
+          `${r.images.map(shortImage).join(', ')} · ${r.ready}/${r.desired} ready${r.current ? ' · current' : ''}`,
+          r.current ? 'layers-active' : 'layers',
+          undefined,
+          `ReplicaSet ${r.name}: ${r.replicas} pods, ${r.ready} ready, ${r.available} available`,
+        ),
+      );
+    }
+    for (const p of s.pods) rows.push(new PodNode(this, p));
+    if (!s.pods.length) rows.push(new DetailNode(this, `${this.id}:nopods`, 'No pods', undefined, 'circle-outline'));
+    return rows;
+  }
+}
+
+function shortImage(image: string): string {
+  return image.slice(image.lastIndexOf('/') + 1);
+}
+
+export class PodNode extends TreeNode {
+  readonly id: string;
+  constructor(parent: RolloutGroupNode, private readonly pod: LiveState['pods'][number]) {
+    super(parent);
+    this.id = `${parent.id}:pod:${pod.name}`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const p = this.pod;
+    const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = [p.reason ?? p.status, p.restarts ? `${p.restarts} restart${p.restarts === 1 ? '' : 's'}` : '', p.current ? '' : 'old revision'].filter(Boolean).join(' · ');
+    const bad = p.reason !== undefined && ['ImagePullBackOff', 'ErrImagePull', 'CrashLoopBackOff', 'OOMKilled', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'Unschedulable', 'Evicted'].includes(p.reason);
+    item.iconPath = bad
+      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+      : p.ready
+        ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+        : p.status === 'Terminating'
+          ? new vscode.ThemeIcon('circle-slash')
+          : new vscode.ThemeIcon(p.reason === 'NotReady' ? 'warning' : 'loading~spin');
+    item.tooltip = new vscode.MarkdownString().appendText(`${p.name}\n${p.status}${p.message ? `: ${p.message}` : ''}\n${p.images.join(', ')}${p.node ? `\non ${p.node}` : ''}`);
+    item.contextValue = ';pod;';
+    item.accessibilityInformation = { label: `Pod ${p.name}, ${item.description}` };
+    return item;
+  }
+}
+
+/** "Events": of the workload, its ReplicaSets and pods, warnings first. */
+export class EventsGroupNode extends EnvChild {
+  readonly id: string;
+  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
+    super(parent);
+    this.id = `${parent.id}:events`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const warnings = this.state.events.filter((e) => e.type === 'Warning').length;
+    const item = new vscode.TreeItem('Events', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.description = this.state.detailed ? (warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : `${this.state.events.length}`) : undefined;
+    item.iconPath = new vscode.ThemeIcon(warnings ? 'bell-dot' : 'bell');
+    item.contextValue = ';events;';
+    return item;
+  }
+  override children(): TreeNode[] {
+    if (!this.state.detailed) return [new DetailNode(this, `${this.id}:loading`, 'loading…', undefined, 'loading~spin')];
+    if (!this.state.events.length) return [new DetailNode(this, `${this.id}:none`, 'No recent events', undefined, 'info')];
+    return this.state.events.map(
+      (e, i) =>
+        new DetailNode(
+          this,
+          `${this.id}:${i}:${e.object}:${e.reason}`,
+          e.reason,
+          `${e.object} · ${e.message}`,
+          e.type === 'Warning' ? 'warning' : 'info',
+          undefined,
+          `${e.type} ${e.reason} on ${e.object}${e.count > 1 ? ` (×${e.count})` : ''}${e.last ? `, ${timeAgo(e.last)}` : ''}\n${e.message}`,
+        ),
+    );
   }
 }
 

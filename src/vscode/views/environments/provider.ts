@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../lifecycle';
-import { ProblemNode, rootNodes, type TreeContext, type TreeNode } from './nodes';
+import { EnvironmentNode, ProblemNode, rootNodes, type TreeContext, type TreeNode } from './nodes';
 
 /** Renders the EnvironmentsModel; it holds no data of its own. */
 export class EnvironmentsProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
@@ -11,6 +11,25 @@ export class EnvironmentsProvider extends Disposable implements vscode.TreeDataP
     super();
     this.register(ctx.model.onDidChange(() => this.changed.fire(undefined)));
     this.register(ctx.history.onDidChange(() => this.changed.fire(undefined)));
+    if (ctx.live) this.register(ctx.live.onDidChange((key) => this.liveChanged(key)));
+    this.register({ dispose: () => this.liveTimer && clearTimeout(this.liveTimer) });
+  }
+
+  private readonly liveKeys = new Set<string>();
+  private liveTimer: NodeJS.Timeout | undefined;
+
+  /** A cluster changed: re-render just that environment, coalescing bursts of watch events (50 ms). */
+  private liveChanged(key: string): void {
+    this.liveKeys.add(key);
+    this.liveTimer ??= setTimeout(() => {
+      this.liveTimer = undefined;
+      const keys = [...this.liveKeys];
+      this.liveKeys.clear();
+      for (const k of keys) {
+        const node = this.ctx.rendered?.get(k);
+        if (node) this.changed.fire(node);
+      }
+    }, 50);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -18,7 +37,10 @@ export class EnvironmentsProvider extends Disposable implements vscode.TreeDataP
   }
 
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    // asked for an environment's children: it is expanded, so its pods and events are wanted
+    if (node instanceof EnvironmentNode) this.ctx.live?.setExpanded(node.key, true);
     if (node) return node.children();
+    this.ctx.rendered?.clear();
     const state = this.ctx.model.state;
     if (state.kind === 'failed') return [new ProblemNode(undefined, state.error, 'model')];
     return state.kind === 'loaded' ? rootNodes(this.ctx) : [];

@@ -1,0 +1,160 @@
+/**
+ * The cluster side of the editor, built once in activate(): the Kubernetes session (created on first
+ * use: the SDK loads only when a watch starts), the mappings picked per workspace, the live model the
+ * Environments tree reads, and the status-bar rollout indicator. Also the deploy hooks it fills in:
+ * watch the rollout after a deployment, and refuse to promote into a protected environment from a
+ * source whose rollout is not healthy.
+ */
+import * as vscode from 'vscode';
+import type { Environment } from '../../core/config/model';
+import { toPilotError } from '../../core/errors';
+import type { ClusterTarget } from '../../core/kube/environmentWatch';
+import { kubeconfigSource } from '../../core/kube/kubeconfig';
+import type { DeclaredImage } from '../../core/kube/liveState';
+import { KubeSession } from '../../core/kube/session';
+import { rolloutSnapshot, type RolloutProgress } from '../../core/kube/watchRollout';
+import type { PoolStats } from '../../core/kube/informer';
+import type { Event } from '../../core/util/events';
+import { parseDuration } from '../../core/util/time';
+import type { DeployHooks } from '../commands/types';
+import type { Log } from '../log';
+import type { Settings } from '../settings';
+import { RolloutStatusBar, type RolloutItemState } from '../statusBar';
+import { ClusterMappings, entryKey, LiveModel } from '../views/environments/liveModel';
+import type { EnvironmentEntry, EnvironmentsModel } from '../views/environments/model';
+
+/** What tests, benchmarks and other extensions see of the cluster side (ExtensionApi.rollouts). */
+export interface RolloutApi {
+  /** the status-bar rollout indicators as shown now */
+  readonly indicators: readonly RolloutItemState[];
+  /** fires when an indicator appears, changes or goes away */
+  readonly onDidChangeIndicators: Event<void>;
+  /** the live state the Environments tree shows */
+  readonly live: LiveModel;
+  /** environments watched by the tree, watch streams open now, and what the informers did */
+  stats(): { watched: number; openWatches: number; informers: number; pool?: PoolStats };
+}
+
+export function rolloutApi(f: RolloutFeature): RolloutApi {
+  return {
+    get indicators() {
+      return f.statusBar.states;
+    },
+    onDidChangeIndicators: f.statusBar.onDidChange,
+    live: f.live,
+    stats() {
+      const pool = f.live.stats() ?? (f.hasSession() ? f.session().pool.stats() : undefined);
+      return { watched: f.live.watched, openWatches: f.hasSession() ? f.session().openWatches : 0, informers: pool?.informers ?? 0, ...(pool ? { pool } : {}) };
+    },
+  };
+}
+
+export interface RolloutFeature extends vscode.Disposable {
+  /** whether a session was made (nothing connected before) */
+  hasSession(): boolean;
+  /** the session (made on first use) */
+  session(): KubeSession;
+  readonly mappings: ClusterMappings;
+  readonly live: LiveModel;
+  readonly statusBar: RolloutStatusBar;
+  /** where an environment runs (gitops-pilot.yaml or a mapping picked here); undefined: not known */
+  target(entry: EnvironmentEntry): ClusterTarget | undefined;
+  /** the environment a core Environment belongs to, in the tree's model */
+  entryOf(env: Environment): EnvironmentEntry | undefined;
+  /** Watches the rollout in the status bar; with `expect`, until the cluster runs that image. */
+  watch(entry: EnvironmentEntry, expect?: DeclaredImage): Promise<RolloutProgress | undefined>;
+  /** Shows an environment in the tree, expanded (the status bar's click); false when it is not there. */
+  reveal(key: string): Promise<boolean>;
+  /** the view registers how to reveal an environment */
+  setRevealer(fn: (key: string) => Promise<boolean>): void;
+  /** the rollout timeout setting in ms */
+  timeoutMs(): number;
+}
+
+export function createRolloutFeature(o: { context: vscode.ExtensionContext; log: Log; settings: Settings; environments: EnvironmentsModel }): RolloutFeature {
+  let session: KubeSession | undefined;
+  let lastStamp = '';
+  const getSession = () => {
+    if (!session) {
+      session = new KubeSession({ kubeconfig: () => kubeconfigSource(o.settings.get('kubeconfig'), process.env), log: o.log });
+      lastStamp = session.loader.stamp();
+    }
+    return session;
+  };
+  const mappings = new ClusterMappings(o.context.workspaceState);
+  const live = new LiveModel({ session: getSession, environments: o.environments, mappings, enabled: () => vscode.workspace.isTrusted, log: o.log });
+  const statusBar = new RolloutStatusBar(getSession, o.log);
+  let revealer: ((key: string) => Promise<boolean>) | undefined;
+  const subs: vscode.Disposable[] = [
+    o.settings.onDidChange((names) => {
+      if (names.includes('kubeconfig')) live.reconnect();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => live.sync()),
+    // the kubeconfig may have been fixed in a terminal (aws eks update-kubeconfig): look when the window is back
+    vscode.window.onDidChangeWindowState((e) => {
+      if (!e.focused || !session) return;
+      const stamp = session.loader.stamp();
+      if (stamp !== lastStamp) {
+        lastStamp = stamp;
+        live.reconnect();
+      }
+    }),
+  ];
+  const timeoutMs = () => parseDuration(o.settings.get('rolloutTimeout')) ?? 10 * 60_000;
+  const feature: RolloutFeature = {
+    hasSession: () => session !== undefined,
+    session: getSession,
+    mappings,
+    live,
+    statusBar,
+    target: (entry) => live.target(entry),
+    entryOf: (env) => o.environments.environments.find((e) => e.env.file === env.file && e.env.id === env.id),
+    watch(entry, expect) {
+      const target = live.target(entry);
+      if (!target) return Promise.resolve(undefined);
+      return statusBar.watch({ key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, ...(expect ? { expect } : {}), timeoutMs: timeoutMs() });
+    },
+    reveal: async (key) => (revealer ? revealer(key) : false),
+    setRevealer(fn) {
+      revealer = fn;
+    },
+    timeoutMs,
+    dispose() {
+      for (const s of subs.splice(0)) s.dispose();
+      statusBar.dispose();
+      live.dispose();
+      mappings.dispose();
+      void session?.dispose();
+    },
+  };
+  return feature;
+}
+
+/**
+ * afterDeploy: a deployment pushed to the deployment branch is watched in the status bar until the
+ * cluster runs it (`gitopsPilot.rollout.watchAfterDeploy`). sourceHealth: before promoting into a
+ * protected environment, the source must run what it declares, rolled out.
+ */
+export function installRolloutHooks(hooks: DeployHooks, feature: RolloutFeature, settings: Settings, log: Log): void {
+  hooks.afterDeploy.push((result) => {
+    if (!settings.get('watchAfterDeploy') || result.status !== 'pushed' || settings.get('pushMode') !== 'direct' || !vscode.workspace.isTrusted) return;
+    const entry = feature.entryOf(result.env);
+    if (!entry || !feature.target(entry)) return;
+    void feature.watch(entry, result.after);
+  });
+  hooks.sourceHealth = async (env) => {
+    const entry = feature.entryOf(env);
+    const target = entry ? feature.target(entry) : undefined;
+    if (!entry || !target) return undefined;
+    const declared = entry.file.ok ? entry.file.declared : undefined;
+    try {
+      const p = await rolloutSnapshot(feature.session(), target, { ...(declared ? { expect: declared } : {}), timeoutMs: 20_000 });
+      if (p.state === 'done') return { healthy: true, reason: p.message };
+      return { healthy: false, reason: p.live.stuck ? `${p.live.stuck.reason} on ${p.live.stuck.pod}` : p.message };
+    } catch (err) {
+      const e = toPilotError(err);
+      log.warn(`health of ${env.name}: ${e.message}`);
+      return { healthy: false, reason: e.message };
+    }
+  };
+}
