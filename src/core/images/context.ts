@@ -16,7 +16,7 @@ export class EcrClients {
   constructor(private readonly log: Logger) {}
 
   get(settings: EcrSettings): Promise<EcrApi> {
-    const key = JSON.stringify([settings.region ?? '', settings.profile ?? '', settings.endpoint ?? '', settings.account ?? '']);
+    const key = JSON.stringify([settings.region ?? '', settings.profile ?? '', settings.endpoint ?? '', settings.account ?? '', settings.connectTimeoutMs, settings.requestTimeoutMs, settings.maxAttempts]);
     let c = this.clients.get(key);
     if (!c) {
       c = EcrApi.create(settings, this.log);

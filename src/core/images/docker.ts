@@ -444,6 +444,8 @@ export class PushOutputParser {
   readonly layers = new Map<string, LayerState>();
   digest: { tag: string; digest: string; size: number } | undefined;
   repository: string | undefined;
+  /** the longest "Retrying in N seconds" seen: docker waits 5 s before its first retry of a layer, 10 s before its second */
+  longestRetryWait = 0;
 
   /** true when something a progress message shows changed */
   push(rawLine: string): boolean {
@@ -461,6 +463,8 @@ export class PushOutputParser {
     const m = LAYER_LINE.exec(line);
     if (!m) return false;
     const s = m[2]!;
+    const wait = /^Retrying in (\d+) seconds?$/.exec(s);
+    if (wait) this.longestRetryWait = Math.max(this.longestRetryWait, Number(wait[1]));
     const state: LayerState =
       s === 'Preparing' ? 'preparing' : s === 'Waiting' ? 'waiting' : s === 'Pushing' ? 'pushing' : s === 'Pushed' ? 'pushed' : s === 'Layer already exists' ? 'exists' : s.startsWith('Mounted') ? 'mounted' : 'retrying';
     const before = this.layers.get(m[1]!);
@@ -479,6 +483,11 @@ export class PushOutputParser {
     }
     const total = this.layers.size;
     return { total, pushed, existing, retrying, pending: total - pushed - existing };
+  }
+
+  /** `5f70bf18a086 retrying, 2e8ec02cda04 pushed` for logs and error details */
+  describeLayers(): string {
+    return [...this.layers].map(([id, st]) => `${id} ${st}`).join(', ');
   }
 
   /** "2/4 layers pushed, 1 already there" */
@@ -539,6 +548,13 @@ function loginFailure(r: ProcessResult, registry: string): PilotError {
   if (/401 Unauthorized|unauthorized/i.test(text)) {
     return new PilotError('registry.unauthorized', `the registry ${registry} refused the credentials`, { hint: 'Check the AWS account and region of the repository', detail: text });
   }
+  const status = /failed with status: (5\d\d)|received unexpected HTTP status: (5\d\d)/.exec(text);
+  if (status) {
+    return new PilotError('registry.serverError', `the registry ${registry} failed with HTTP ${status[1] ?? status[2]} during the login`, { hint: 'It is usually temporary: push again in a moment', detail: text });
+  }
+  if (/toomanyrequests|429 Too Many Requests/i.test(text)) {
+    return new PilotError('registry.throttled', `the registry ${registry} is limiting requests (429 Too Many Requests)`, { hint: 'Wait a moment and push again', detail: text });
+  }
   if (/connection refused|no such host|i\/o timeout|dial tcp|TLS handshake|timeout|EOF/i.test(text)) {
     return registryUnreachable(registry, text);
   }
@@ -593,6 +609,9 @@ export function pushFailure(r: ProcessResult, ref: string): PilotError {
       hint: 'Push again so GitOps Pilot logs in, or check the credential helper in your Docker config',
       detail: text,
     });
+  }
+  if (/toomanyrequests|429 Too Many Requests|TOOMANYREQUESTS/i.test(text)) {
+    return new PilotError('registry.throttled', `the registry ${registry} is limiting requests (429 Too Many Requests)`, { hint: 'Wait a moment and push again', detail: text });
   }
   const status = /received unexpected HTTP status: (5\d\d)[^\n]*|(5\d\d) (?:Service Unavailable|Internal Server Error|Bad Gateway|Gateway Timeout)/.exec(text);
   if (status) {

@@ -42,7 +42,7 @@ export interface PushResult {
   readonly durationMs: number;
 }
 
-const TRANSIENT = new Set(['registry.serverError', 'registry.unreachable', 'registry.timeout']);
+const TRANSIENT = new Set(['registry.serverError', 'registry.unreachable', 'registry.timeout', 'registry.throttled', 'registry.retrying']);
 const RELOGIN = new Set(['registry.tokenExpired', 'registry.unauthorized']);
 
 export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<PushResult> {
@@ -83,35 +83,30 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
   if (!local) throw inputError('image.notBuilt', `${ref} is not a local image`, { hint: 'Build it first (GitOps Pilot: Build Image, or gitops-pilot build)' });
   if (repo.immutable) await refuseExistingTag(ctx, ecr, repo, req.tag);
 
-  // log in, push (renewing the login once and retrying transient failures), then confirm
+  // log in and push: a refused login is renewed once, passing registry trouble is retried, then confirm
   const loginCtx = { docker: ctx.docker, ecr: () => Promise.resolve(ecr), cache: ctx.tokens, profile: settings.profile, log: ctx.log, signal: ctx.signal };
-  ctx.onProgress?.(`logging in to ${registry}`);
-  let login = await ensureRegistryLogin(loginCtx, registry);
   const maxAttempts = Math.max(1, ctx.limits?.pushAttempts ?? 3);
+  let login: LoginOutcome | undefined;
+  let forceLogin = false;
   let attempts = 0;
   let transientFailures = 0;
   let renewed = false;
   let pushed: { digest: string; size: number; layers: LayerCounts } | undefined;
   while (!pushed) {
-    attempts++;
-    const parser = new PushOutputParser();
-    ctx.log.info(`pushing ${ref}${attempts > 1 ? ` (attempt ${attempts})` : ''}`);
     try {
-      pushed = await ctx.docker.run(pushCall(ref), {
-        signal: ctx.signal,
-        idleTimeoutMs: ctx.limits?.pushIdleMs ?? 5 * 60_000,
-        onLine: (line) => {
-          ctx.onOutput?.(line);
-          if (parser.push(line)) ctx.onProgress?.(`pushing ${req.tag}: ${parser.progressMessage()}`);
-        },
-      });
+      if (!login || forceLogin) {
+        ctx.onProgress?.(`logging in to ${registry}${forceLogin ? ' again' : ''}`);
+        login = await ensureRegistryLogin(loginCtx, registry, { force: forceLogin });
+        forceLogin = false;
+      }
+      attempts++;
+      pushed = await pushOnce(ctx, ref, req.tag, attempts);
     } catch (err) {
       if (!(err instanceof PilotError)) throw err;
       if (RELOGIN.has(err.code) && !renewed && login !== 'credential-helper') {
         renewed = true;
+        forceLogin = true;
         ctx.log.warn(`${err.message}: logging in again and retrying once`);
-        ctx.onProgress?.(`logging in to ${registry} again`);
-        login = await ensureRegistryLogin(loginCtx, registry, { force: true });
         continue;
       }
       if (TRANSIENT.has(err.code) && transientFailures + 1 < maxAttempts) {
@@ -143,9 +138,37 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
     layers: pushed.layers,
     attempts,
     createdRepository: created,
-    login,
+    login: login ?? 'logged-in',
     durationMs,
   };
+}
+
+/**
+ * One `docker push`. Docker retries a failing layer by itself (5 s, then 10 s, 15 s …, five times): once a
+ * layer starts its second retry round the session is stuck (an upload that keeps failing, or auth that went
+ * wrong when the registry's first answer was an error), so it is stopped and the caller starts a fresh one.
+ */
+async function pushOnce(ctx: ImageOpContext, ref: string, tag: string, attempt: number): Promise<{ digest: string; size: number; layers: LayerCounts }> {
+  const parser = new PushOutputParser();
+  const stuck = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stuck.signal]) : stuck.signal;
+  ctx.log.info(`pushing ${ref}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+  try {
+    return await ctx.docker.run(pushCall(ref), {
+      signal,
+      idleTimeoutMs: ctx.limits?.pushIdleMs ?? 5 * 60_000,
+      onLine: (line) => {
+        ctx.onOutput?.(line);
+        if (parser.push(line)) ctx.onProgress?.(`pushing ${tag}: ${parser.progressMessage()}`);
+        if (parser.longestRetryWait >= 10 && !stuck.signal.aborted) stuck.abort();
+      },
+    });
+  } catch (err) {
+    if (stuck.signal.aborted && !ctx.signal?.aborted) {
+      throw new PilotError('registry.retrying', `docker could not upload a layer of ${ref} after retrying it`, { hint: 'Check the registry and the network, then push again', detail: parser.describeLayers(), cause: err });
+    }
+    throw err;
+  }
 }
 
 async function refuseExistingTag(ctx: ImageOpContext, ecr: EcrApi, repo: RepositoryInfo, tag: string): Promise<void> {

@@ -10,7 +10,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadProject } from '../../../src/core/config/project';
 import { describeError, nullLogger } from '../../../src/core/log';
 import { PilotError } from '../../../src/core/errors';
 import { EcrClients } from '../../../src/core/images/context';
@@ -185,20 +184,14 @@ describe('clear errors for build and push', () => {
   });
 
   test('token expired during a long push: logs in again once and the push succeeds', async () => {
-    const dir = join(tmp.dir, `app${n++}`);
-    const project = await makeApp(dir, { repository: stack.ecr.repositoryUri('demo-app'), base });
-    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
-    writeFileSync(join(dir, 'Dockerfile'), `FROM ${base}\nCOPY app.txt /app/app.txt\nCOPY big.bin /app/big.bin\n`);
-    const { git } = await import('../../support/gitRepos');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'big');
+    const project = await app();
     const c = ctx({ tokens: new TokenCache() });
-    const b = await buildImage(c, { project: (await loadProject(dir))! });
+    const b = await buildImage(c, { project });
     stack.ecr.resetStats();
-    // hold a layer upload long enough to expire the token while the push is under way
-    const slow = stack.ecr.faults.add({ op: 'upload', method: 'PUT', kind: 'delay', delayMs: 1_500 });
+    // hold the manifest upload until the token has expired: the registry then refuses it, as ECR does
+    const held = stack.ecr.faults.add({ op: 'manifest', method: 'PUT', kind: 'delay', delayMs: 500 });
     const pushing = pushImage(c, { project, tag: b.tag });
-    await waitFor('the push to reach a layer upload', () => slow.hits > 0, { timeoutMs: 60_000, intervalMs: 20 });
+    await waitFor('the push to reach the manifest upload', () => held.hits > 0, { timeoutMs: 60_000, intervalMs: 10 });
     stack.ecr.expireTokens();
     const p = await pushing;
     assert.equal(p.attempts, 2);

@@ -86,6 +86,8 @@ export interface ContextOptions {
   clients?: EcrClients;
   profile?: string;
   env?: NodeJS.ProcessEnv;
+  /** more ECR client settings (timeouts, attempts) */
+  ecrExtra?: Partial<import('../../../src/core/images/ecr').EcrSettings>;
 }
 
 /** An image context on the real dockerd and the ECR emulator, logging into `captured`. */
@@ -95,7 +97,7 @@ export function imageContext(o: ContextOptions): ImageOpContext {
   return {
     log,
     docker: new DockerCli({ path: o.cli ?? 'docker', env: { ...dockerEnv(o.daemon, o.configDir), ...o.dockerEnvExtra }, log }),
-    ecr: { endpoint: o.ecr.endpoint, region: o.ecr.region, ...(o.profile ? { profile: o.profile } : {}) },
+    ecr: { endpoint: o.ecr.endpoint, region: o.ecr.region, ...(o.profile ? { profile: o.profile } : {}), ...o.ecrExtra },
     clients: o.clients ?? new EcrClients(log),
     tokens: o.tokens ?? new TokenCache(),
     env: o.env ?? {},

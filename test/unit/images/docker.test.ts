@@ -286,6 +286,9 @@ describe('docker push output', () => {
     assert.ok(seen.includes('0/4 layers, 1 retrying'));
     assert.ok(seen.includes('3/4 layers, 2 already in the registry, 1 retrying'));
     assert.deepEqual(p.counts(), { total: 4, pushed: 2, existing: 2, retrying: 0, pending: 0 });
+    assert.equal(p.longestRetryWait, 5, 'one retry round (docker waits 5 s before the first)');
+    p.push('5f70bf18a086: Retrying in 10 seconds');
+    assert.equal(p.longestRetryWait, 10, 'a second round starts at 10 s');
     assert.deepEqual(p.digest, { tag: 'a1', digest: 'sha256:d8415fc0cdb47e27ff32dedc3c7390299d25270db5f4b517d80ec4fef172d1f7', size: 1148 });
   });
 
@@ -314,6 +317,7 @@ describe('docker push output', () => {
     ['denied: Your authorization token has expired. Reauthenticate and try again.', 'registry.tokenExpired', 'demo-app', /expired/],
     ['error parsing HTTP 403 response body: unexpected end of JSON input: ""', 'registry.tokenExpired', 'demo-app', /expired/],
     ['received unexpected HTTP status: 503 Service Unavailable', 'registry.serverError', 'demo-app', /HTTP 503/],
+    ['toomanyrequests: service unavailable', 'registry.throttled', 'demo-app', /429 Too Many Requests/],
     ['Get "http://127.0.0.1:40409/v2/": dial tcp 127.0.0.1:40409: connect: connection refused', 'registry.unreachable', 'demo-app', /cannot be reached/],
     ['tag does not exist: 127.0.0.1:40409/demo-app:zzz', 'image.notBuilt', 'demo-app', /not a local image/],
     ['no basic auth credentials', 'registry.unauthorized', 'demo-app', /credentials/],
@@ -341,6 +345,7 @@ describe('other calls', () => {
     assert.ok(!c.args.some((a) => a.includes('p4ssw0rd')));
     assert.equal(errorOf(() => c.parse(result(1, '', 'Error response from daemon: login attempt to http://127.0.0.1:5000/v2/ failed with status: 403 Forbidden\n'))).code, 'registry.tokenExpired');
     assert.equal(errorOf(() => c.parse(result(1, '', 'Error response from daemon: Get "http://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused\n'))).code, 'registry.unreachable');
+    assert.equal(errorOf(() => c.parse(result(1, '', 'Error response from daemon: login attempt to http://127.0.0.1:5000/v2/ failed with status: 500 Internal Server Error\n'))).code, 'registry.serverError');
     assert.equal(errorOf(() => loginCall('--insecure', 'AWS', 'x')).code, 'registry.invalidHost');
   });
 
