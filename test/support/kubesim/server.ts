@@ -178,7 +178,13 @@ export class KubeApiServer {
   }
 
   private flush(w: Watcher): void {
-    if (w.closed || Date.now() < w.stalledUntil) return;
+    if (w.closed) return;
+    const left = w.stalledUntil - Date.now();
+    if (left > 0) {
+      // a longer stall came meanwhile (or the timer fired a millisecond early): its own flush is due later
+      setTimeout(() => this.flush(w), left).unref();
+      return;
+    }
     const pending = w.buffer;
     w.buffer = [];
     for (const chunk of pending) w.res.write(chunk);
@@ -660,7 +666,8 @@ export class KubeApiServer {
         if (this.closed) return;
         const chunk = encode(type, object);
         stats.watchEvent(type);
-        if (Date.now() < this.stalledUntil) this.buffer.push(chunk);
+        // held events go out first, in order: a stream never reorders (events after the stall wait for the flush)
+        if (Date.now() < this.stalledUntil || this.buffer.length) this.buffer.push(chunk);
         else res.write(chunk);
       },
       close: (abrupt: boolean) => {
