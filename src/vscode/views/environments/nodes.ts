@@ -190,10 +190,10 @@ export class EnvironmentNode extends TreeNode {
     if (!live) return [];
     const id = this.id;
     const target = live.target(this.entry);
+    if (!this.ctx.trusted()) return target ? [new DetailNode(this, `${id}:untrusted`, 'Cluster state needs a trusted workspace', 'credential plugins are programs', 'shield')] : [];
     if (!target) {
       return [new DetailNode(this, `${id}:unmapped`, 'Cluster', 'not mapped: Select Kubernetes Context…', 'plug', { command: 'gitopsPilot.selectKubeContext', title: 'Select Kubernetes Context…', arguments: [this.env.id, this.project.root] }, 'Choose the kubeconfig context, namespace and workload this environment runs as')];
     }
-    if (!this.ctx.trusted()) return [new DetailNode(this, `${id}:untrusted`, 'Cluster state needs a trusted workspace', 'credential plugins are programs', 'shield')];
     const state = live.state(this.entry);
     if (!state) return [];
     const rows: TreeNode[] = [];
