@@ -38,6 +38,7 @@ export function createImageFeature(deps: { log: Log; settings: Settings; environ
   const projects = () => environments.projects.map((p) => p.project);
   const model = new ImagesModel({
     projects,
+    ready: () => environments.ensureLoaded(),
     api: (target) => support.api(target),
     // the SDK's credential chain can run a profile's credential_process: not in an untrusted workspace
     disabled: () => (vscode.workspace.isTrusted ? undefined : 'Trust this workspace to list its images (the AWS credential chain may run programs)'),

@@ -14,6 +14,8 @@ import { imageProjects } from '../../images/support';
 
 export interface ImagesModelDeps {
   readonly projects: () => readonly Project[];
+  /** resolves when `projects()` is settled (the workspace's projects are loaded) */
+  readonly ready?: () => Promise<void>;
   readonly api: (target: Pick<ImageTarget, 'region' | 'account'>) => Promise<EcrApi>;
   /** a reason the view is disabled (Restricted Mode), or undefined */
   readonly disabled: () => string | undefined;
@@ -93,6 +95,8 @@ export class ImagesModel {
   }
 
   private async load(gen: number): Promise<void> {
+    await this.deps.ready?.().catch(() => undefined);
+    if (gen !== this.generation) return;
     const disabled = this.deps.disabled();
     if (disabled) {
       this._state = { kind: 'disabled', reason: disabled };
