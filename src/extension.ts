@@ -26,6 +26,8 @@ export interface ExtensionApi {
   setting<K extends SettingName>(name: K): SettingValue<K>;
   /** the Images view's data: ECR repositories and their tags */
   readonly images: ImagesModel;
+  /** the Images tree exactly as VS Code renders it */
+  readonly imagesTree: vscode.TreeDataProvider<unknown>;
   /** clusters: the status-bar rollout indicators, the live model of the tree, watch statistics */
   readonly rollouts: RolloutApi;
   /** milliseconds activate() took */
@@ -71,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const activationMs = performance.now() - t0;
     const loadMs = bundleLoadMs();
     log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${loadMs === undefined ? '' : ` (loading took ${loadMs.toFixed(1)} ms)`}`);
-    return { environments, environmentsTree: view.provider, images: images.model, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
+    return { environments, environmentsTree: view.provider, images: images.model, imagesTree: images.view.provider, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
   } catch (err) {
     // VS Code would show nothing: say so, and keep the log for the details
     log.error('activation failed', err);

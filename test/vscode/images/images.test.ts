@@ -73,6 +73,18 @@ suite('images: build, push and the Images view in the extension host', () => {
     assert.equal(entry.image.digest, pushed.digest);
     assert.ok(entry.image.pushedAt && entry.image.sizeBytes! > 0);
     assert.equal(entry.image.scanStatus, 'COMPLETE', 'scan on push');
+    // and as the tree renders it: the repository row, then the tag row with its digest
+    const tree = api.imagesTree;
+    const roots = (await tree.getChildren()) as unknown[];
+    const items = await Promise.all(roots.map(async (r) => [r, await tree.getTreeItem(r)] as const));
+    const repoRow = items.find(([, i]) => i.label === 'demo-app');
+    assert.ok(repoRow, `rows: ${items.map(([, i]) => String(i.label)).join(', ')}`);
+    assert.match(String(repoRow[1].description), /this workspace/);
+    const tagRows = await Promise.all(((await tree.getChildren(repoRow[0])) as unknown[]).map((n) => tree.getTreeItem(n)));
+    const tagRow = tagRows.find((i) => i.label === built.tag);
+    assert.ok(tagRow, `tag rows: ${tagRows.map((i) => String(i.label)).join(', ')}`);
+    assert.ok(String(tagRow.description).includes(pushed.digest.slice(7, 19)), String(tagRow.description));
+    assert.equal(tagRow.contextValue, ';imageTag;');
   });
 
   test('Deploy to dev on the pushed tag: one commit on the remote, the digest from ECR pinned', async function () {
