@@ -120,7 +120,8 @@ export class EnvironmentNode extends TreeNode {
       item.description = 'error';
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
     } else if (live) {
-      item.description = live.summary;
+      // an error's full text is the child row's; the row says it short
+      item.description = live.error ? (SHORT_ERRORS[live.error.code] ?? 'cluster error') : `${live.summary}${live.stale ? ' (reconnecting)' : ''}`;
       item.iconPath = healthIcon(live.health, env.protected);
     } else {
       const d = file.declared;
@@ -208,11 +209,16 @@ export class EnvironmentNode extends TreeNode {
       rows.push(new DetailNode(this, `${id}:connecting`, 'Cluster', 'connecting…', 'loading~spin'));
       return rows;
     }
-    const images = w.images.map((i) => i.image).join(', ');
+    // what ready pods run (when the pods are known), and what the workload is rolling out to
+    const template = w.images.map((i) => i.image);
+    const podImages = state.detailed ? [...new Set(state.pods.filter((p) => p.ready).flatMap((p) => p.images))] : [];
+    const running = podImages.length ? podImages : template;
+    const rolling = podImages.length > 0 && template.some((t) => !podImages.includes(t));
+    const images = `${running.join(', ')}${rolling ? ` — rolling out ${template.map(shortImage).join(', ')}` : ''}`;
     if (state.drift?.drifted) {
-      rows.push(new DetailNode(this, `${id}:running`, 'Running', `${images} — git declares ${state.drift.declared}`, 'warning', undefined, `Drift: the cluster runs ${state.drift.running.join(', ')} but git declares ${state.drift.declared}. Argo CD may not have synced yet.`));
+      rows.push(new DetailNode(this, `${id}:running`, 'Running', `${images} — git declares ${state.drift.declared}`, 'warning', undefined, `Drift: ${w.kind}/${w.name} runs ${state.drift.running.join(', ')} but git declares ${state.drift.declared}. Argo CD may not have synced yet.`));
     } else {
-      rows.push(new DetailNode(this, `${id}:running`, 'Running', images, 'vm-running', undefined, `What ${w.kind}/${w.name} runs in the cluster`));
+      rows.push(new DetailNode(this, `${id}:running`, 'Running', images, 'vm-running', undefined, `What ${w.kind}/${w.name} runs in the cluster${rolling ? `, and the image it is rolling out` : ''}`));
     }
     if (state.argo) rows.push(new ArgoNode(this, state));
     else if (state.argoError) rows.push(new LiveProblemNode(this, `${id}:argo-error`, state.argoError.message, state.argoError.toUserString()));
@@ -221,6 +227,21 @@ export class EnvironmentNode extends TreeNode {
     return rows;
   }
 }
+
+const SHORT_ERRORS: Record<string, string> = {
+  'kube.contextMissing': 'context not in kubeconfig',
+  'kube.noContext': 'no context selected',
+  'kube.clusterMissing': 'cluster not in kubeconfig',
+  'kube.noKubeconfig': 'no kubeconfig',
+  'kube.kubeconfigInvalid': 'kubeconfig invalid',
+  'kube.unreachable': 'cluster unreachable',
+  'kube.unauthorized': 'credentials rejected',
+  'kube.forbidden': 'forbidden',
+  'kube.execFailed': 'credential plugin failed',
+  'kube.namespaceMissing': 'namespace missing',
+  'kube.workloadMissing': 'workload missing',
+  'kube.crdMissing': 'Argo Rollouts not installed',
+};
 
 const HEALTH_WORDS: Record<LiveHealth, string> = { connecting: 'connecting', progressing: 'rolling out', healthy: 'healthy', degraded: 'degraded', drift: 'drift from git', error: 'cluster unavailable' };
 
