@@ -107,4 +107,18 @@ suite('images: build, push and the Images view in the extension host', () => {
     assert.match(readFileSync(join(root, 'envs/staging/values.yaml'), 'utf8'), new RegExp(`digest: ${pushed.digest}`));
     assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), `deploy(staging): demo-app 1.0.4 -> ${built.tag}`);
   });
+
+  test('Ship: build, push and deploy the new commit to the first environment (dev) in one command', async function () {
+    this.timeout(180_000);
+    const head = git(root, 'rev-parse', 'HEAD');
+    const outcome = (await vscode.commands.executeCommand<{ build: BuildResult; push: PushResult; env: string }>('gitopsPilot.ship'))!;
+    assert.ok(outcome, 'the command returns what it shipped');
+    assert.equal(outcome.env, 'dev');
+    assert.equal(outcome.build.tag, head.slice(0, 7));
+    assert.equal((await registry.headManifest('demo-app', outcome.build.tag))?.digest, outcome.push.digest);
+    const values = readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8');
+    assert.match(values, new RegExp(`^ {2}tag: ${outcome.build.tag} # set by GitOps Pilot$`, 'm'));
+    assert.match(values, new RegExp(`^ {2}digest: ${outcome.push.digest}$`, 'm'));
+    assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), `deploy(dev): demo-app ${built.tag} -> ${outcome.build.tag}`);
+  });
 });
