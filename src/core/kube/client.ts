@@ -1,10 +1,10 @@
 /**
  * HTTP to one cluster (one kubeconfig context), with client-node's authentication machinery: TLS
- * material, bearer tokens, basic auth, exec credential plugins (`aws eks get-token`), auth providers and
- * proxies all come from `KubeConfig.applyToHTTPSOptions`. The requests themselves are ours (node's
- * http/https), because a list+watch loop needs what client-node's `Watch` does not give: the Status body
- * of a refused watch (401/403 say why), every byte's arrival for a watchdog, a socket we can destroy,
- * and keep-alive connections reused across list calls.
+ * material, bearer tokens, exec credential plugins (`aws eks get-token`), auth providers and proxy agents
+ * all come from the KubeConfig (`applyOptions`, `createAgent`: what client-node's own API clients call).
+ * The requests themselves are ours (node's http/https), because a list+watch loop needs what
+ * client-node's `Watch` does not give: the Status body of a refused watch (401/403 say why), every byte's
+ * arrival for a watchdog, a socket we can destroy, and keep-alive connections reused across list calls.
  *
  * Two client-node exec-auth behaviours are worked around here: the plugin's `env` entries are written
  * into `process.env` by client-node (restored right after the plugin is spawned, so nothing leaks into
