@@ -9,7 +9,7 @@
  * cannot start (ImagePullBackOff, CrashLoopBackOff, OOMKilled, ...) fails it at once, where kubectl
  * would wait for the progress deadline (10 minutes by default).
  */
-import { cancelled, type PilotError } from '../errors';
+import { cancelled, isCancelled, type PilotError } from '../errors';
 import { EnvironmentWatch, PERMANENT_ERRORS, type ClusterTarget } from './environmentWatch';
 import { failedReason, relevantImages, runsDeclared, type DeclaredImage, type LiveState } from './liveState';
 import type { KubeSession } from './session';
@@ -170,6 +170,22 @@ export function rolloutSnapshot(session: KubeSession, target: ClusterTarget, opt
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     check(watch.state);
   });
+}
+
+/**
+ * Whether an environment is healthy enough to promote from (into a protected environment): it runs the
+ * image its file declares, rolled out by kubectl's rules. Anything else is unhealthy, with the reason —
+ * including a cluster that cannot be asked (the promotion cannot be vouched for).
+ */
+export async function rolloutHealth(session: KubeSession, target: ClusterTarget, declared: DeclaredImage | undefined, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ healthy: boolean; reason: string }> {
+  try {
+    const p = await rolloutSnapshot(session, target, { ...(declared ? { expect: declared } : {}), timeoutMs: opts.timeoutMs ?? 20_000, signal: opts.signal });
+    if (p.state === 'done') return { healthy: true, reason: p.message };
+    return { healthy: false, reason: p.live.stuck ? `${p.live.stuck.reason} on pod ${p.live.stuck.pod}` : p.message };
+  } catch (err) {
+    if (isCancelled(err)) throw err;
+    return { healthy: false, reason: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 export function formatMs(ms: number): string {

@@ -7,12 +7,11 @@
  */
 import * as vscode from 'vscode';
 import type { Environment } from '../../core/config/model';
-import { toPilotError } from '../../core/errors';
 import type { ClusterTarget } from '../../core/kube/environmentWatch';
 import { kubeconfigSource } from '../../core/kube/kubeconfig';
 import type { DeclaredImage } from '../../core/kube/liveState';
 import { KubeSession } from '../../core/kube/session';
-import { rolloutSnapshot, type RolloutProgress } from '../../core/kube/watchRollout';
+import { rolloutHealth, type RolloutProgress } from '../../core/kube/watchRollout';
 import type { PoolStats } from '../../core/kube/informer';
 import type { Event } from '../../core/util/events';
 import { parseDuration } from '../../core/util/time';
@@ -146,15 +145,8 @@ export function installRolloutHooks(hooks: DeployHooks, feature: RolloutFeature,
     const entry = feature.entryOf(env);
     const target = entry ? feature.target(entry) : undefined;
     if (!entry || !target) return undefined;
-    const declared = entry.file.ok ? entry.file.declared : undefined;
-    try {
-      const p = await rolloutSnapshot(feature.session(), target, { ...(declared ? { expect: declared } : {}), timeoutMs: 20_000 });
-      if (p.state === 'done') return { healthy: true, reason: p.message };
-      return { healthy: false, reason: p.live.stuck ? `${p.live.stuck.reason} on ${p.live.stuck.pod}` : p.message };
-    } catch (err) {
-      const e = toPilotError(err);
-      log.warn(`health of ${env.name}: ${e.message}`);
-      return { healthy: false, reason: e.message };
-    }
+    const health = await rolloutHealth(feature.session(), target, entry.file.ok ? entry.file.declared : undefined);
+    log.info(`health of ${env.name} before promoting it: ${health.healthy ? 'healthy' : `not healthy (${health.reason})`}`);
+    return health;
   };
 }
