@@ -1,8 +1,8 @@
 /**
  * Images in a real extension host (the `images` run of launch.ts: real dockerd, ECR emulator + registry).
  * Build Image then Push Image, run as the palette runs them, land <repository>:<sha> in the registry and
- * the Images view's model lists it; Deploy to… on that tag pins the registry's digest; Set Image Tag
- * refuses a tag ECR does not have.
+ * the Images view's model lists it; Deploy to… on that tag pins the registry's digest; Set Image Tag warns
+ * about a tag ECR does not have (the registry check hook); Ship does it all in one command.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -96,7 +96,7 @@ suite('images: build, push and the Images view in the extension host', () => {
     assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), `deploy(dev): demo-app 1.0.5 -> ${built.tag}`);
   });
 
-  test('Set Image Tag refuses a tag ECR does not have (the file stays as it was), and takes one it has', async function () {
+  test('Set Image Tag with a tag ECR does not have changes nothing unless "Deploy Anyway" is chosen; one it has is deployed with its digest', async function () {
     this.timeout(60_000);
     const before = readFileSync(join(root, 'envs/staging/values.yaml'), 'utf8');
     const head = git(remote, 'rev-parse', 'main');
