@@ -1,6 +1,9 @@
-import { setImage as setImageOp } from '../../core/gitops/operations';
+import { ecrSettingsFor } from '../../core/images/context';
+import { checkImageInEcr } from '../../core/images/registryCheck';
+import { setImage as setImageOp, type OperationContext } from '../../core/gitops/operations';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
+import { imageContext } from './imageCommon';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
 import type { CliCommand } from './types';
 
@@ -10,7 +13,7 @@ const flags = {
   digest: { type: 'string', description: 'pin this digest too (sha256:…)', valueName: 'D' },
   'source-commit': { type: 'string', description: 'the app commit the image was built from (recorded as a trailer)', valueName: 'SHA' },
   yes: { type: 'boolean', description: 'confirm a protected environment (required for them)' },
-  force: { type: 'boolean', description: 'deploy even if the registry does not have the tag' },
+  force: { type: 'boolean', description: 'deploy even if the registry does not have the tag (ECR repositories are checked when AWS credentials are available)' },
   ...pushFlags,
   dir: dirFlag,
   json: jsonFlag,
@@ -24,8 +27,17 @@ export const bump: CliCommand = {
     const { flags: f } = parseFlags(argv, flags, 'bump');
     const project = await requireProject(f.dir, io);
     const env = requireEnv(project, f.env!, '--env');
-    const ctx = operationContext(project, io, pushMode(f));
-    const r = await setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force });
-    return printResult(r, f.json, io);
+    const images = imageContext(io, {});
+    const ctx: OperationContext = {
+      ...operationContext(project, io, pushMode(f)),
+      checkImage: (image) => checkImageInEcr(image, [project], (target) => images.clients.get(ecrSettingsFor(images.ecr, target)), io.log, io.signal),
+    };
+    try {
+      const r = await setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force });
+      return printResult(r, f.json, io);
+    } finally {
+      images.clients.dispose();
+    }
   },
 };
+

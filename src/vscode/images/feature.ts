@@ -11,7 +11,8 @@ import type { EnvironmentsModel } from '../views/environments/model';
 import { ImagesModel } from '../views/images/model';
 import { ImagesView } from '../views/images/view';
 import { imageHooks } from './hooks';
-import { imageProjects, ImageSupport } from './support';
+import { imageProjects } from '../../core/images/registryCheck';
+import { ImageSupport } from './support';
 
 export interface ImageFeature extends vscode.Disposable {
   readonly support: ImageSupport;

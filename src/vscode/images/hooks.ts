@@ -5,11 +5,11 @@
  * checked. No `vscode` import.
  */
 import type { Project } from '../../core/config/model';
-import { PilotError } from '../../core/errors';
 import type { RegistryCheck } from '../../core/gitops/operations';
 import { timeAgo } from '../../core/util/time';
 import type { TagSuggestion } from '../deploy/prompts';
-import { ecrTargetOf, type ImageSupport } from './support';
+import { checkImageInEcr, ecrTargetOf } from '../../core/images/registryCheck';
+import type { ImageSupport } from './support';
 
 export interface ImageHooks {
   checkImage(image: { repository: string; tag: string }): Promise<RegistryCheck>;
@@ -31,18 +31,9 @@ export function formatBytes(n: number | undefined): string {
 
 export function imageHooks(support: ImageSupport, projects: () => readonly Project[], enabled: () => boolean): ImageHooks {
   return {
-    async checkImage({ repository, tag }) {
+    async checkImage(image) {
       if (!enabled()) return { unreachable: 'the workspace is not trusted' };
-      const target = ecrTargetOf(repository, projects());
-      if (!target) return { unreachable: `${repository} is not an ECR repository GitOps Pilot knows` };
-      try {
-        const found = await (await support.api(target)).image(target.name, tag);
-        return found ? { exists: true, digest: found.digest } : { exists: false };
-      } catch (err) {
-        const why = err instanceof PilotError ? err.message : String(err);
-        support.log.warn(`could not check ${repository}:${tag} in ECR: ${why}`);
-        return { unreachable: why };
-      }
+      return checkImageInEcr(image, projects(), (target) => support.api(target), support.log);
     },
     async recentTags(repository) {
       if (!enabled()) return [];

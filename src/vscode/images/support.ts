@@ -8,9 +8,9 @@ import type { Project } from '../../core/config/model';
 import { inputError, PilotError } from '../../core/errors';
 import { EcrClients, ecrSettingsFor, type ImageLimits, type ImageOpContext } from '../../core/images/context';
 import { DockerCli } from '../../core/images/docker';
-import { imageTarget, isEcrHost, type EcrApi, type EcrSettings, type ImageTarget } from '../../core/images/ecr';
+import type { EcrApi, EcrSettings, ImageTarget } from '../../core/images/ecr';
+import { imageProjects } from '../../core/images/registryCheck';
 import { TokenCache } from '../../core/images/login';
-import { registryOf } from '../../core/images/reference';
 import type { Logger } from '../../core/log';
 
 export interface ImageSettings {
@@ -72,41 +72,6 @@ export class ImageSupport {
   dispose(): void {
     this.clients.dispose();
   }
-}
-
-/** Projects that build an image (their gitops-pilot.yaml has image.repository). */
-export function imageProjects(projects: readonly Project[]): Project[] {
-  const seen = new Set<string>();
-  return projects.filter((p) => {
-    if (!p.configFile || !p.config?.image?.repository || seen.has(p.root)) return false;
-    seen.add(p.root);
-    return true;
-  });
-}
-
-/**
- * The ECR repository an image repository (as written in a values file) refers to: a project's configured
- * repository (matched with or without its registry host), or any `<account>.dkr.ecr.<region>.amazonaws.com/…`.
- */
-export function ecrTargetOf(repository: string, projects: readonly Project[]): ImageTarget | undefined {
-  for (const p of imageProjects(projects)) {
-    let t: ImageTarget;
-    try {
-      t = imageTarget(p.config!.image);
-    } catch {
-      continue;
-    }
-    if (t.configured === repository || (!t.registry && registryOf(repository).path === t.name)) return t;
-  }
-  const { registry, explicit } = registryOf(repository);
-  if (explicit && isEcrHost(registry)) {
-    try {
-      return imageTarget({ repository });
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /** The one project to act on: the given one, the only one, or a PilotError saying there is none. */

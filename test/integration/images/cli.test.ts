@@ -139,6 +139,31 @@ describe('gitops-pilot build --push / push / ship (the CLI in a pipeline)', () =
     assert.equal(readFileSync(join(dir, 'envs/staging/values.yaml'), 'utf8').includes(sha.slice(0, 7)), false, 'only the first environment');
   });
 
+  test('bump checks ECR like the editor: a tag it lacks exits 2 (nothing written) unless --force; a pushed one pins its digest', async () => {
+    const dir = await app({ environments: true });
+    const sha = git(dir, 'rev-parse', '--short=7', 'HEAD');
+    const pushed = await cli(dir, 'build', '--push', '--json');
+    assert.equal(pushed.code, 0, pushed.err);
+    const digest = (JSON.parse(pushed.out) as { push: { digest: string } }).push.digest;
+    const before = readFileSync(join(dir, 'envs/dev/values.yaml'), 'utf8');
+    const head = git(dir, 'rev-parse', 'HEAD');
+
+    const missing = await cli(dir, 'bump', '--env', 'dev', '--tag', 'never-pushed', '--no-push');
+    assert.equal(missing.code, 2, missing.err);
+    assert.match(missing.err, /^error: .*demo-app:never-pushed is not in the registry/m);
+    assert.match(missing.err, /^hint: .*--force/m);
+    assert.equal(readFileSync(join(dir, 'envs/dev/values.yaml'), 'utf8'), before, 'file untouched');
+    assert.equal(git(dir, 'rev-parse', 'HEAD'), head, 'nothing committed');
+
+    const forced = await cli(dir, 'bump', '--env', 'dev', '--tag', 'never-pushed', '--no-push', '--force');
+    assert.equal(forced.code, 0, forced.err);
+    assert.match(readFileSync(join(dir, 'envs/dev/values.yaml'), 'utf8'), /tag: "never-pushed"/);
+
+    const ok = await cli(dir, 'bump', '--env', 'dev', '--tag', sha, '--no-push', '--json');
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal((JSON.parse(ok.out) as { after: { digest?: string } }).after.digest, digest, "ECR's digest is pinned with the tag");
+  });
+
   test('ship to a protected environment without --yes exits 2 before anything is built', async () => {
     const dir = await app({ environments: true });
     writeFileSync(join(dir, 'gitops-pilot.yaml'), readFileSync(join(dir, 'gitops-pilot.yaml'), 'utf8').replace('    promoteFrom: dev\n', '    promoteFrom: dev\n    protected: true\n'));

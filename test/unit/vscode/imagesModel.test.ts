@@ -11,7 +11,8 @@ import { PilotError } from '../../../src/core/errors';
 import type { EcrApi, RemoteImage, RepositoryInfo } from '../../../src/core/images/ecr';
 import { nullLogger } from '../../../src/core/log';
 import { formatBytes, imageHooks } from '../../../src/vscode/images/hooks';
-import { ecrTargetOf, ImageSupport } from '../../../src/vscode/images/support';
+import { ecrTargetOf } from '../../../src/core/images/registryCheck';
+import { ImageSupport } from '../../../src/vscode/images/support';
 import { ImagesModel } from '../../../src/vscode/views/images/model';
 
 function project(root: string, repository: string, extra: Record<string, string> = {}): Project {

@@ -10,7 +10,7 @@ import type { EcrApi, RemoteImage, RepositoryInfo, ScanFindings } from '../../..
 import { imageTarget, type ImageTarget } from '../../../core/images/ecr';
 import type { Logger } from '../../../core/log';
 import { Emitter } from '../../../core/util/events';
-import { imageProjects } from '../../images/support';
+import { imageProjects } from '../../../core/images/registryCheck';
 
 export interface ImagesModelDeps {
   readonly projects: () => readonly Project[];
