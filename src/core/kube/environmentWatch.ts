@@ -24,10 +24,6 @@ export interface ClusterTarget {
   readonly argocd?: { readonly application: string; readonly namespace: string };
 }
 
-export function describeTarget(t: ClusterTarget): string {
-  return `${t.workload.kind}/${t.workload.name}${t.namespace ? ` in ${t.namespace}` : ''}${t.context ? ` (${t.context})` : ''}`;
-}
-
 const CONNECTING: LiveState = { health: 'connecting', summary: 'connecting…', stale: false, replicaSets: [], pods: [], events: [], detailed: false };
 
 /** Errors that will not go away by retrying: a watch reports them at once instead of waiting. */

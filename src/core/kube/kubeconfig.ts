@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
-import { inputError, PilotError } from '../errors';
+import { inputError } from '../errors';
 
 export interface KubeconfigSource {
   /** the files in precedence order */
@@ -209,8 +209,4 @@ function fileStamp(f: string): string {
   } catch {
     return 'missing';
   }
-}
-
-export function isKubeconfigError(err: unknown): boolean {
-  return err instanceof PilotError && err.code.startsWith('kube.') && ['kube.noKubeconfig', 'kube.kubeconfigInvalid', 'kube.contextMissing', 'kube.noContext', 'kube.clusterMissing'].includes(err.code);
 }
