@@ -2,7 +2,8 @@
  * The cluster side of the Environments tree: one EnvironmentWatch per environment that says where it
  * runs (gitops-pilot.yaml, or a mapping picked in this workspace), while the view is visible and the
  * workspace trusted. The nodes read `state()`; `onDidChange` says which environment changed. Pods,
- * ReplicaSets and events are watched only for expanded environments. No `vscode` import.
+ * ReplicaSets and events are watched for expanded environments, and for environments whose rollout is
+ * not done (so a collapsed row can say ImagePullBackOff, not just "Progressing"). No `vscode` import.
  *
  * Mappings picked with "Select Kubernetes Context…" live in the workspace state, not in
  * gitops-pilot.yaml: context names are personal (each kubeconfig names clusters its own way, e.g. an
@@ -105,6 +106,8 @@ export class LiveModel {
   readonly onDidChange: Event<string> = this.changed.event;
   private readonly watches = new Map<string, Watched>();
   private readonly expanded = new Set<string>();
+  /** environments whose workload is rolling out or failed: their pods say why */
+  private readonly rolling = new Set<string>();
   private active = false;
   private readonly subs: Disposable[] = [];
 
@@ -178,7 +181,14 @@ export class LiveModel {
         }
         if (!w) {
           const watch = new EnvironmentWatch(this.o.session(), target, declared);
-          const created: Watched = { watch, targetKey, sub: watch.onDidChange(() => this.changed.fire(key)) };
+          const created: Watched = {
+            watch,
+            targetKey,
+            sub: watch.onDidChange(() => {
+              this.followRollout(key, created);
+              this.changed.fire(key);
+            }),
+          };
           this.watches.set(key, created);
           this.updateDetail(key, created);
           this.o.log?.debug(`live: watching ${entry.env.id} (${targetKey})`);
@@ -196,8 +206,18 @@ export class LiveModel {
     }
   }
 
+  /** Holds the details while the workload is not rolled out, and lets them go once it is. */
+  private followRollout(key: string, w: Watched): void {
+    const verdict = w.watch.state.workload?.verdict.state;
+    const rolling = verdict === 'progressing' || verdict === 'failed';
+    if (rolling === this.rolling.has(key)) return;
+    if (rolling) this.rolling.add(key);
+    else this.rolling.delete(key);
+    this.updateDetail(key, w);
+  }
+
   private updateDetail(key: string, w: Watched): void {
-    const want = this.expanded.has(key);
+    const want = this.expanded.has(key) || this.rolling.has(key);
     if (want && !w.detail) w.detail = w.watch.holdDetail();
     else if (!want && w.detail) {
       w.detail.dispose();
@@ -207,6 +227,7 @@ export class LiveModel {
 
   private stop(key: string, w: Watched): void {
     this.watches.delete(key);
+    this.rolling.delete(key);
     w.sub.dispose();
     w.detail?.dispose();
     w.watch.dispose();
