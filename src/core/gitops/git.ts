@@ -195,7 +195,7 @@ export class GitRepo {
       return 'pushed';
     } catch (err) {
       const text = errorText(err);
-      if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref|incorrect old value/i.test(text)) return 'rejected';
+      if (isPushRejected(text)) return 'rejected';
       throw translate(err, `pushing to ${remote}/${branch} failed`);
     }
   }
@@ -328,6 +328,15 @@ async function makeGit(baseDir: string, opts: GitOptions): Promise<SimpleGit> {
     trimmed: false,
     unsafe,
   }).env(env);
+}
+
+/**
+ * Whether a failed push means the remote moved (someone pushed first), as opposed to a real failure.
+ * The porcelain line on stdout (`[rejected] … (fetch first)`) is not always part of the error; the hints
+ * on stderr are ("Updates were rejected because the remote contains work that you do not have locally").
+ */
+export function isPushRejected(text: string): boolean {
+  return /\[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref|incorrect old value|Updates were rejected because the (remote contains work|tip of your current branch is behind)/i.test(text);
 }
 
 function errorText(err: unknown): string {
