@@ -78,6 +78,11 @@ export class KubeClient {
     return this.context.server;
   }
 
+  /** watch requests not ended yet (open streams and ones still connecting) */
+  get pendingStreams(): number {
+    return this.streams.size;
+  }
+
   /** A JSON request; throws KubeApiError for an error answer, ExecCredentialError, or a network error. */
   async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     try {
@@ -165,8 +170,8 @@ export class KubeClient {
         if (code !== 200) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => reject(new KubeApiError(code, parseStatus(Buffer.concat(chunks).toString('utf8')), 'GET', url.pathname)));
-          res.on('error', reject);
+          res.on('end', () => refused(new KubeApiError(code, parseStatus(Buffer.concat(chunks).toString('utf8')), 'GET', url.pathname)));
+          res.on('error', refused);
           return;
         }
         open = true;
@@ -208,13 +213,16 @@ export class KubeClient {
       this.streams.add(req);
       req.on('socket', (s) => s.setKeepAlive(true, 15_000));
       const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('no answer to the watch request'), { code: 'timeout' })), opts.connectTimeoutMs ?? 30_000);
-      req.on('error', (err) => {
+      // the stream never opened: forget the request and the abort listener, then say why (a long-lived
+      // informer retries many times; nothing of a failed attempt may stay behind)
+      const refused = (err: unknown) => {
         clearTimeout(connectTimer);
+        finish(err);
+        reject(err);
+      };
+      req.on('error', (err) => {
         if (open) finish(err);
-        else {
-          this.streams.delete(req);
-          reject(err);
-        }
+        else refused(err);
       });
       const onAbort = () => req.destroy();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
