@@ -142,7 +142,10 @@ export class EcrApi {
     if (signal?.aborted) throw cancelled();
     const t0 = performance.now();
     try {
-      const out = await fn(signal);
+      // a signal of its own per request: the SDK's HTTP handler adds an abort listener to the signal it is
+      // given and does not remove it (smithy-typescript#1318), so one operation's signal shared by many
+      // requests would collect listeners for as long as the operation runs
+      const out = await fn(signal ? AbortSignal.any([signal]) : undefined);
       this.log.debug(`ECR ${action}${resource ? ` ${resource}` : ''}: ${Math.round(performance.now() - t0)} ms`);
       return out;
     } catch (err) {
