@@ -101,56 +101,72 @@ async function latency(results: Results, sim: KubeSim, kubeconfig: string, dir: 
   results.add({ name: 'rollout: last pod Ready → watchRollout done (the status bar\'s watch, in process)', value: median(core), unit: 'ms', ...(theirs.length ? { peer: 'kubectl rollout status', peerValue: median(theirs) } : {}) });
 }
 
+/** Where the benchmark's environments run: each in its own namespace, or all in one. */
+type Layout = 'across namespaces' | 'same namespace';
+
+function placement(layout: Layout, i: number): { namespace: string; name: string } {
+  return layout === 'same namespace' ? { namespace: 'shared', name: `app-${i}` } : { namespace: `env-${i}`, name: 'app' };
+}
+
 async function cost(results: Results, sim: KubeSim, kubeconfig: string, sizes: number[], windowMs: number): Promise<void> {
   const max = Math.max(...sizes);
-  for (let i = 0; i < max; i++) createRolledOutDeployment(sim, { namespace: `env-${i}`, name: 'app', replicas: 2, image: `${REPO}:1` });
+  for (let i = 0; i < max; i++) {
+    for (const layout of ['across namespaces', 'same namespace'] as const) {
+      const p = placement(layout, i);
+      createRolledOutDeployment(sim, { ...p, replicas: 2, image: `${REPO}:1` });
+    }
+  }
   const perMinute = (n: number) => (n * 60_000) / windowMs;
-  for (const n of sizes) {
-    for (const expanded of [false, true]) {
-      const session = new KubeSession({ kubeconfig: () => ({ files: [kubeconfig], origin: 'setting' }) });
-      const watches: EnvironmentWatch[] = [];
-      const holds: Array<{ dispose(): void }> = [];
-      sim.stats.reset();
-      for (let i = 0; i < n; i++) {
-        const w = new EnvironmentWatch(session, { context: 'kubesim', namespace: `env-${i}`, workload: { kind: 'deployment', name: 'app' } });
-        watches.push(w);
-        if (expanded) holds.push(w.holdDetail());
+  for (const layout of ['across namespaces', 'same namespace'] as const) {
+    for (const n of sizes) {
+      for (const expanded of [false, true]) {
+        const session = new KubeSession({ kubeconfig: () => ({ files: [kubeconfig], origin: 'setting' }) });
+        const watches: EnvironmentWatch[] = [];
+        const holds: Array<{ dispose(): void }> = [];
+        sim.stats.reset();
+        for (let i = 0; i < n; i++) {
+          const p = placement(layout, i);
+          const w = new EnvironmentWatch(session, { context: 'kubesim', namespace: p.namespace, workload: { kind: 'deployment', name: p.name } });
+          watches.push(w);
+          if (expanded) holds.push(w.holdDetail());
+        }
+        await sim.waitFor(() => watches.every((w) => w.state.workload && (!expanded || w.state.detailed)), { timeoutMs: 60_000, description: 'every environment synced' });
+        const initial = sim.stats.snapshot().requests;
+        sim.stats.reset();
+        await new Promise((r) => setTimeout(r, windowMs));
+        const snap = sim.stats.snapshot();
+        results.add({
+          name: `watch cost: ${n} env${n === 1 ? '' : 's'} ${layout}, ${expanded ? 'expanded' : 'collapsed'}: API requests per minute (steady)`,
+          value: perMinute(snap.requests),
+          unit: 'req/min',
+          peer: '5 s polling loop',
+          peerValue: (n * 2 * 60_000) / 5000,
+          note: `${snap.openWatches} watch stream${snap.openWatches === 1 ? '' : 's'} open; ${initial} requests to start (a list and a watch per stream); measured over ${windowMs / 1000} s; each stream re-watches once per 5–10 min (server-side timeout), ≈ ${((snap.openWatches * 60) / 450).toFixed(1)} req/min over an hour`,
+        });
+        for (const h of holds) h.dispose();
+        for (const w of watches) w.dispose();
+        await session.dispose();
       }
-      await sim.waitFor(() => watches.every((w) => w.state.workload && (!expanded || w.state.detailed)), { timeoutMs: 60_000, description: 'every environment synced' });
-      const initial = sim.stats.snapshot().requests;
+      // the polling loop, measured: every 5 s, GET the workload and LIST its pods (what a rollout poller does)
+      const session = new KubeSession({ kubeconfig: () => ({ files: [kubeconfig], origin: 'setting' }) });
       sim.stats.reset();
-      await new Promise((r) => setTimeout(r, windowMs));
-      const snap = sim.stats.snapshot();
-      results.add({
-        name: `watch cost: ${n} env${n === 1 ? '' : 's'} ${expanded ? 'expanded' : 'collapsed'}: API requests per minute (steady)`,
-        value: perMinute(snap.requests),
-        unit: 'req/min',
-        peer: '5 s polling loop',
-        peerValue: (n * 2 * 60_000) / 5000,
-        note: `measured over ${windowMs / 1000} s; ${initial} requests to start (a list and a watch per stream); ${snap.openWatches} watch streams open; each re-watches once per 5–10 min (server-side timeout), ≈ ${((snap.openWatches * 60) / 450).toFixed(1)} req/min over an hour`,
-      });
-      for (const h of holds) h.dispose();
-      for (const w of watches) w.dispose();
+      const started = Date.now();
+      while (Date.now() - started < windowMs) {
+        await Promise.all(
+          Array.from({ length: n }, (_, i) => {
+            const p = placement(layout, i);
+            return Promise.all([
+              session.request('kubesim', 'GET', resourcePath('deployments', p.namespace, p.name), { verb: 'get' }),
+              session.request('kubesim', 'GET', resourcePath('pods', p.namespace), { verb: 'list' }, { query: { labelSelector: `app=${p.name}` } }),
+            ]);
+          }),
+        );
+        await new Promise((r) => setTimeout(r, Math.max(0, 5000 - ((Date.now() - started) % 5000))));
+      }
+      const polled = sim.stats.snapshot();
       await session.dispose();
+      results.add({ name: `watch cost: ${n} env${n === 1 ? '' : 's'} ${layout}: a 5 s polling loop, measured`, value: perMinute(polled.requests), unit: 'req/min', note: `${polled.openWatches} watch streams; a change is seen up to 5 s late` });
     }
-    // the polling loop, measured: every 5 s, GET the workload and LIST its pods (what a rollout poller does)
-    const session = new KubeSession({ kubeconfig: () => ({ files: [kubeconfig], origin: 'setting' }) });
-    sim.stats.reset();
-    const started = Date.now();
-    while (Date.now() - started < windowMs) {
-      await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          Promise.all([
-            session.request('kubesim', 'GET', resourcePath('deployments', `env-${i}`, 'app'), { verb: 'get' }),
-            session.request('kubesim', 'GET', resourcePath('pods', `env-${i}`), { verb: 'list' }, { query: { labelSelector: 'app=app' } }),
-          ]),
-        ),
-      );
-      await new Promise((r) => setTimeout(r, Math.max(0, 5000 - ((Date.now() - started) % 5000))));
-    }
-    const polled = sim.stats.snapshot();
-    await session.dispose();
-    results.add({ name: `watch cost: ${n} env${n === 1 ? '' : 's'}: a 5 s polling loop, measured`, value: perMinute(polled.requests), unit: 'req/min', note: `${polled.openWatches} watch streams; a change is seen up to 5 s late` });
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * One environment's cluster, live: subscribes to the shared informers it needs (the workload by name,
- * its Argo CD Application; and while someone wants the details, its pods, ReplicaSets and the
- * namespace's events) and turns them into a LiveState on every change. Used by the tree (one per
- * environment shown), the status bar and `gitops-pilot rollout-status` (through watchRollout).
+ * One environment's cluster, live: subscribes to the shared informers it needs (its namespace's
+ * workloads of its kind and the Argo CD namespace's Applications: one stream each, shared by every
+ * environment there; and while someone wants the details, its pods, ReplicaSets and the namespace's
+ * events) and turns them into a LiveState on every change. Used by the tree (one per environment shown),
+ * the status bar and `gitops-pilot rollout-status` (through watchRollout).
  */
 import type { WorkloadKind } from '../config/model';
 import { PilotError } from '../errors';
@@ -122,15 +123,11 @@ export class EnvironmentWatch implements Disposable {
       this.ctx = ctx;
       this.namespace = this.target.namespace ?? ctx.namespace ?? 'default';
       const resource = WORKLOAD_RESOURCES[this.target.workload.kind];
-      this.workloadSub = this.session.pool.subscribe(
-        { context: ctx.name, namespace: this.namespace, resource, fieldSelector: `metadata.name=${this.target.workload.name}` },
-        () => this.onWorkload(),
-      );
+      // Namespace-wide, not by name: every environment in a namespace (and every Argo CD application in
+      // argocd) shares one watch stream, so watching 50 environments does not open 50 streams.
+      this.workloadSub = this.session.pool.subscribe({ context: ctx.name, namespace: this.namespace, resource }, () => this.onWorkload());
       if (this.target.argocd) {
-        this.appSub = this.session.pool.subscribe(
-          { context: ctx.name, namespace: this.target.argocd.namespace, resource: 'applications', fieldSelector: `metadata.name=${this.target.argocd.application}` },
-          () => this.schedule(),
-        );
+        this.appSub = this.session.pool.subscribe({ context: ctx.name, namespace: this.target.argocd.namespace, resource: 'applications' }, () => this.schedule());
       }
       this.onWorkload();
     } catch (err) {
