@@ -3,8 +3,9 @@
  * test/run.mjs (`--results=FILE`: `{passed, failed, skipped, failures, runs}`); exits non-zero on failures.
  *
  *   node out/test/vscode/launch.js [--results=FILE]            every run in RUNS below
+ *   node out/test/vscode/launch.js --run=rollout [--run=images]  the named runs of RUNS (with their setup)
  *   node out/test/vscode/launch.js --suite=suite --workspace=DIR --env=K=V --grep=RE --untrusted --git --keep
- *                                                              one ad-hoc run (any of these flags)
+ *                                                              one ad-hoc run (any of these flags; no setup)
  *
  * Launchers: by default the VS Code server from test/support/vscodeServer.ts (cached, offline), opened in
  * Chromium with `payload` extensionDevelopmentPath = this repo and extensionTestsPath = out/test/vscode/index.js.
@@ -321,7 +322,10 @@ function parseArgs(argv: string[]): { resultsFile?: string; runs: SuiteRun[]; ke
           git: has('git'),
         },
       ]
-    : RUNS;
+    : get('run').length
+      ? RUNS.filter((r) => get('run').includes(r.name))
+      : RUNS;
+  if (!runs.length) throw new Error(`no run named ${get('run').join(', ')}; runs: ${RUNS.map((r) => r.name).join(', ')}`);
   const resultsFile = get('results')[0];
   return { ...(resultsFile ? { resultsFile } : {}), runs, keep: has('keep') };
 }

@@ -91,7 +91,8 @@ suite('images: build, push and the Images view in the extension host', () => {
     this.timeout(60_000);
     await vscode.commands.executeCommand('gitopsPilot.deployImageTo', repository, built.tag, 'dev');
     const values = readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8');
-    assert.match(values, new RegExp(`^ {2}tag: ${built.tag} # set by GitOps Pilot$`, 'm'));
+    // a short sha can read as a number (9307e90 is 9307×10⁹⁰ in YAML): then it is quoted, and stays quoted
+    assert.match(values, new RegExp(`^ {2}tag: (${built.tag}|"${built.tag}") # set by GitOps Pilot$`, 'm'));
     assert.match(values, new RegExp(`^ {2}digest: ${pushed.digest}$`, 'm'));
     assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), `deploy(dev): demo-app 1.0.5 -> ${built.tag}`);
   });
@@ -117,7 +118,7 @@ suite('images: build, push and the Images view in the extension host', () => {
     assert.equal(outcome.build.tag, head.slice(0, 7));
     assert.equal((await registry.headManifest('demo-app', outcome.build.tag))?.digest, outcome.push.digest);
     const values = readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8');
-    assert.match(values, new RegExp(`^ {2}tag: ${outcome.build.tag} # set by GitOps Pilot$`, 'm'));
+    assert.match(values, new RegExp(`^ {2}tag: (${outcome.build.tag}|"${outcome.build.tag}") # set by GitOps Pilot$`, 'm'));
     assert.match(values, new RegExp(`^ {2}digest: ${outcome.push.digest}$`, 'm'));
     assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), `deploy(dev): demo-app ${built.tag} -> ${outcome.build.tag}`);
   });
