@@ -4,7 +4,7 @@
  * machine is (a section that cannot run is reported and skipped).
  *
  *   npm run bench                    every section
- *   npm run bench -- --only=bump     some sections (activation, bump, scale, …)
+ *   npm run bench -- --only=bump     some sections (activation, bump, rollout, host, images, scale)
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,12 +12,18 @@ import { join } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { benchActivation } from './activation';
 import { benchBump } from './bump';
+import { benchExtensionHost } from './extensionHost';
+import { benchImages } from './images';
 import { Results } from './results';
+import { benchRollout } from './rollout';
 import { benchScale } from './scale';
 
 const SECTIONS: Record<string, (r: Results) => Promise<void>> = {
   activation: benchActivation,
   bump: benchBump,
+  rollout: benchRollout,
+  host: benchExtensionHost,
+  images: benchImages,
   scale: benchScale,
 };
 
