@@ -16,7 +16,7 @@
  * views as `.pane` with a header labelled "<View> Section", `.statusbar-item`s with ids such as
  * `status.editor.selection`, the quick input `.quick-input-widget`, context menus `.monaco-menu`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './paths';
@@ -92,6 +92,8 @@ export async function openWorkbench(url: string, opts: WorkbenchOptions): Promis
     headless: opts.headless ?? process.env.GITOPS_PILOT_HEADED !== '1',
   });
   try {
+    // this run's screenshots only: an earlier run's (numbered the same) would be mistaken for this one's
+    rmSync(join(repoRoot, 'out/test-results', opts.suite), { recursive: true, force: true });
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
     const wb = new Workbench(browser, context, await context.newPage(), opts);
     await wb.start(url);
@@ -251,8 +253,18 @@ export class Workbench {
       await this.page.keyboard.press('Escape');
       throw new Error(`context menu has no "${item}"; it has: ${JSON.stringify(items.filter(Boolean))}`);
     }
-    await entry.click();
-    await menu.waitFor({ state: 'detached' });
+    // The menu sometimes ignores a click that comes right after it opened (while a live tree refreshes
+    // under it): it stays open with the item highlighted. Click again until it closes.
+    const shown = this.page.locator('.context-view .monaco-menu .action-menu-item').filter({ has: this.page.locator('.action-label', { hasText: exact(item) }) });
+    for (let attempt = 1; ; attempt++) {
+      await entry.click();
+      try {
+        await shown.first().waitFor({ state: 'hidden', timeout: 1_500 });
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
   }
 
   /** Clicks a row's inline action (the icon shown on hover), by its title. */
