@@ -62,6 +62,20 @@ async function isFile(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isFile(), () => false);
 }
 
+/** The git work tree holding `dir` (the nearest folder with a .git entry), else `dir` itself. No process runs. */
+async function repositoryRoot(dir: string): Promise<string> {
+  for (let d = resolve(dir); ; ) {
+    try {
+      await stat(join(d, '.git'));
+      return d;
+    } catch {
+      const up = resolve(d, '..');
+      if (up === d) return resolve(dir);
+      d = up;
+    }
+  }
+}
+
 async function isDir(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
 }
@@ -102,6 +116,17 @@ export async function planBuild(ctx: ImageOpContext, req: BuildRequest): Promise
   const configuredDockerfile = resolve(project.root, image.dockerfile ?? 'Dockerfile');
   const dockerfile = req.dockerfile ? resolve(req.dockerfile) : configuredDockerfile;
   const context = req.dockerfile && dockerfile !== configuredDockerfile ? resolve(dockerfile, '..') : resolve(project.root, image.context ?? '.');
+  // the build reads only the project's own repository: a context or Dockerfile elsewhere (../../.., /) would
+  // send files from outside it to the Docker daemon and into an image that is then pushed
+  const boundary = await repositoryRoot(project.root);
+  for (const [what, p] of [['build context', context], ['Dockerfile', dockerfile]] as const) {
+    const rel = relative(boundary, p);
+    if (rel === '..' || rel.startsWith(`..${sep}`) || resolve(boundary, rel) !== p) {
+      throw inputError('build.outsideRepository', `the ${what} ${p} is outside the repository ${boundary}`, {
+        hint: `Point image.${what === 'Dockerfile' ? 'dockerfile' : 'context'} in gitops-pilot.yaml at a path inside the repository`,
+      });
+    }
+  }
   if (!(await isDir(context))) {
     throw inputError('build.noContext', `the build context ${context} does not exist`, { hint: 'Fix image.context in gitops-pilot.yaml (relative to the file)' });
   }

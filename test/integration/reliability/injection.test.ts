@@ -104,6 +104,50 @@ describe('crafted input is refused before any process runs', () => {
     }
   });
 
+  for (const p of PAYLOADS) {
+    test(`image tags and Kubernetes names ${JSON.stringify(p)}`, async () => {
+      const app = join(fx.root, 'app');
+      writeTree(app, { 'gitops-pilot.yaml': 'image:\n  repository: 127.0.0.1:5999/demo-app\n', Dockerfile: 'FROM scratch\n' });
+      await refused(['build', '--tag', p], app);
+      await refused(['build', '--push', '--tag', p], app);
+      await refused(['push', '--tag', p], app);
+      await refused(['rollout-status', '--namespace', p, '--deployment', 'web']);
+      await refused(['rollout-status', '--namespace', 'dev', '--deployment', p]);
+      await refused(['rollout-status', '--namespace', 'dev', '--rollout', p]);
+      // a context name is looked up in the kubeconfig, never passed to a program
+      counts.cases++;
+      spy.calls.length = 0;
+      const r = await runCli(['rollout-status', '--kubeconfig', join(fx.root, 'no-such-kubeconfig'), '--context', p, '--namespace', 'dev', '--deployment', 'web'], work);
+      assert.notEqual(r.code, 0, r.err);
+      assert.deepEqual(spy.calls, [], `context ${JSON.stringify(p)}: no process may run`);
+      counts.refusedBeforeAnyProcess++;
+    });
+  }
+
+  test('gitops-pilot.yaml image section: option-like Dockerfile, context outside the project, build args, target and platform', async () => {
+    const configs: Record<string, string> = {
+      dockerfile: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  dockerfile: "--file=/etc/passwd"\n',
+      contextOutside: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  context: ../../..\n',
+      contextOption: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  context: "--output=/tmp/gitops-pilot-pwned"\n',
+      buildArgKey: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  buildArgs: { "--network=host": "x" }\n',
+      buildArgMeta: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  buildArgs: { "A;touch /tmp/gitops-pilot-pwned": "x" }\n',
+      target: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  target: "--no-cache"\n',
+      platform: 'image:\n  repository: 127.0.0.1:5999/demo-app\n  platform: "-q"\n',
+      repositoryOption: 'image:\n  repository: "--upload-pack=x"\n',
+    };
+    for (const [name, config] of Object.entries(configs)) {
+      const dir = join(fx.root, `image-${name}`);
+      writeTree(dir, { 'gitops-pilot.yaml': config, Dockerfile: 'FROM scratch\n' });
+      await refused(['build', '--tag', 'ok', '--dir', dir], dir);
+    }
+    // a monorepo's service building from the repository root is fine: the boundary is the repository
+    const service = join(work, 'services/api');
+    writeTree(service, { 'gitops-pilot.yaml': 'image:\n  repository: 127.0.0.1:5999/api\n  context: ../..\n  dockerfile: Dockerfile\n', Dockerfile: 'FROM scratch\n' });
+    const r = await runCli(['build', '--tag', 'ok', '--dir', service], service, { GITOPS_PILOT_DOCKER: join(fx.root, 'no-such-docker') });
+    assert.doesNotMatch(r.err, /outside the repository/, r.err);
+    assert.match(r.err, /docker|Docker/, 'it got as far as running docker');
+  });
+
   test('accepted input: processes run with argument arrays, never through a shell', async () => {
     counts.cases++;
     spy.calls.length = 0;
