@@ -10,9 +10,16 @@ export interface SpawnRecord {
   command: string;
   args: string[];
   shell: boolean;
+  /** the call stack of the spawn (to tell the product's processes from the host's own, e.g. VS Code's port scanner) */
+  stack: string;
 }
 
 const FNS = ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork'] as const;
+
+/** Whether a spawn came from GitOps Pilot's code (its bundles in dist/, or its sources when loaded unbundled). */
+export function fromProduct(r: SpawnRecord, repo: string): boolean {
+  return r.stack.includes(`${repo}/dist/`) || r.stack.includes(`${repo}/out/src/`) || r.stack.includes(`${repo}/src/`);
+}
 
 export function spyOnSpawns(): { calls: SpawnRecord[]; restore(): void } {
   const cp = childProcess as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -23,7 +30,7 @@ export function spyOnSpawns(): { calls: SpawnRecord[]; restore(): void } {
       const [command, maybeArgs, maybeOpts] = a;
       const args = Array.isArray(maybeArgs) ? (maybeArgs as unknown[]).map(String) : [];
       const opts = (Array.isArray(maybeArgs) ? maybeOpts : maybeArgs) as { shell?: unknown } | undefined;
-      calls.push({ fn, command: String(command), args, shell: fn === 'exec' || fn === 'execSync' || Boolean(opts && typeof opts === 'object' && opts.shell) });
+      calls.push({ fn, command: String(command), args, shell: fn === 'exec' || fn === 'execSync' || Boolean(opts && typeof opts === 'object' && opts.shell), stack: new Error().stack ?? '' });
       return originals.get(fn)!(...a);
     };
   }

@@ -97,7 +97,20 @@ RUNS.push({
       join(workspace, '.vscode', 'settings.json'),
       `${JSON.stringify({ 'gitopsPilot.docker.path': '/tmp/evil/docker', 'gitopsPilot.git.path': '/tmp/evil/git', 'gitopsPilot.kubernetes.kubeconfig': ['/tmp/evil/kubeconfig'], 'gitopsPilot.ecr.endpoint': 'http://evil.invalid', 'gitopsPilot.aws.profile': 'evil', 'gitopsPilot.aws.region': 'eu-evil-1', 'gitopsPilot.gitops.pushMode': 'branch' }, null, 2)}\n`,
     );
-    return { env: GIT_IDENTITY };
+    // an image to build and clusters to watch, behind a kubeconfig whose credential plugin would leave a
+    // marker if anything ran it: Restricted Mode must run neither docker nor the plugin
+    writeFileSync(
+      join(workspace, 'gitops-pilot.yaml'),
+      ['image:', '  repository: 127.0.0.1:5999/demo-app', 'environments:', ...['dev', 'staging', 'prod'].map((e) => `  - { name: ${e}, file: envs/${e}/values.yaml, cluster: { context: evil, namespace: ${e} }, workload: deployment/demo-app, argocd: { application: demo-app-${e} } }`), ''].join('\n'),
+    );
+    writeFileSync(join(workspace, 'Dockerfile'), 'FROM scratch\n');
+    const marker = `${workspace}-credential-plugin-ran`;
+    const kubeconfig = `${workspace}-kubeconfig`;
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{ name: evil, cluster: { server: "http://127.0.0.1:9" } }]\nusers: [{ name: evil, user: { exec: { apiVersion: client.authentication.k8s.io/v1beta1, command: /usr/bin/touch, args: ["${marker}"], interactiveMode: Never } } }]\ncontexts: [{ name: evil, context: { cluster: evil, user: evil } }]\ncurrent-context: evil\n`,
+    );
+    return { env: { ...GIT_IDENTITY, KUBECONFIG: kubeconfig, GITOPS_PILOT_TEST_MARKER: marker }, teardown: () => rmSync(kubeconfig, { force: true }) };
   },
 });
 
