@@ -9,7 +9,7 @@
 //                @vscode/test-electron where VS Code can be downloaded)
 //   e2e          Playwright driving the real VS Code UI
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -68,10 +68,7 @@ async function nodeTests(tier, files, extraEnv = {}) {
     ...(tier === 'unit' ? [] : ['--test-concurrency=1']),
     ...files,
   ];
-  await new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
-    child.on('exit', resolve);
-  });
+  await tee(`out/results/${tier}.log`, spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } }));
   return countTap(tap);
 }
 
@@ -84,8 +81,26 @@ function countTap(file) {
   return { passed, failed: text ? failed : failed + 1, skipped: num('skipped') + num('todo') };
 }
 
+/** Streams a tier's output to the console and to a log file (a test artifact the secret scan reads). */
+function tee(file, child) {
+  const log = createWriteStream(file);
+  child.stdout.on('data', (d) => {
+    process.stdout.write(d);
+    log.write(d);
+  });
+  child.stderr.on('data', (d) => {
+    process.stderr.write(d);
+    log.write(d);
+  });
+  return new Promise((resolve) => child.on('close', () => log.end(resolve)));
+}
+
 async function main() {
   const t0 = Date.now();
+  // this run's artifacts only: results, logs, the secrets the emulators hand out, screenshots
+  rmSync('out/results', { recursive: true, force: true });
+  rmSync('out/test-results', { recursive: true, force: true });
+  mkdirSync('out/results', { recursive: true });
   run('node', ['esbuild.mjs']);
   run('node', ['esbuild.mjs', '--tests']);
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
@@ -104,6 +119,12 @@ async function main() {
     totals.skipped += r.skipped ?? 0;
     lines.push(`${tier.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped ?? 0).padStart(3)} skipped  ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
+  // every log line, CLI output and artifact of the run, scanned for the secrets the emulators handed out
+  const scan = spawnSync(process.execPath, ['out/test/support/secretScan.js'], { encoding: 'utf8' });
+  process.stdout.write(scan.stdout);
+  if (scan.status === 0) totals.passed++;
+  else totals.failed++;
+  lines.push(`${'secrets'.padEnd(12)} ${String(scan.status === 0 ? 1 : 0).padStart(4)} passed ${String(scan.status === 0 ? 0 : 1).padStart(3)} failed   0 skipped  ${scan.stdout.trim().split('\n')[0]}`);
   console.log(`\n── summary (${((Date.now() - t0) / 1000).toFixed(0)} s) ──\n${lines.join('\n')}`);
   console.log(`${totals.passed} passed, ${totals.failed} failed`);
   process.exit(totals.failed ? 1 : 0);
@@ -114,10 +135,7 @@ async function runScript(script) {
   if (!existsSync(script)) return { passed: 0, failed: 1 };
   const resultFile = `out/results/${script.split('/').slice(-2, -1)[0]}.json`;
   mkdirSync('out/results', { recursive: true });
-  await new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', script, `--results=${resultFile}`], { stdio: 'inherit' });
-    child.on('exit', resolve);
-  });
+  await tee(`${resultFile.replace(/\.json$/, '')}.log`, spawn(process.execPath, ['--enable-source-maps', script, `--results=${resultFile}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
   if (!existsSync(resultFile)) return { passed: 0, failed: 1 };
   const r = JSON.parse(readFileSync(resultFile, 'utf8'));
   return { passed: r.passed ?? 0, failed: r.failed ?? 1, skipped: r.skipped ?? 0 };

@@ -11,6 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { recordSecret } from './secrets';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
   mkdirSync(storageDir, { recursive: true });
   const username = opts.username ?? 'AWS';
   const password = opts.password ?? randomBytes(24).toString('base64url');
+  recordSecret(password);
+  recordSecret(Buffer.from(`${opts.username ?? 'AWS'}:${password}`).toString('base64'));
   // bcrypt entry; the password goes through stdin, never the command line
   const entry = await runOk(htpasswdBin, ['-niB', username], { input: `${password}\n`, secrets: [password] });
   writeFileSync(join(dir, 'htpasswd'), entry.stdout.trim() + '\n', { mode: 0o600 });

@@ -15,6 +15,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirS
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { repoRoot } from './paths';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 export const VSCODE_VERSION = '1.100.3';
@@ -386,6 +387,7 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
           killGroup(child, 'SIGKILL');
           live.delete(child);
           await new Promise<void>((r) => logStream.end(() => r()));
+          keepLogs(server.logFiles(), basename(dataDir));
           if (!keep) rmSync(dataDir, { recursive: true, force: true });
           else process.stderr.write(`[vscode-server] kept ${dataDir}\n`);
         })();
@@ -395,6 +397,23 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
     return server;
   }
   throw lastError ?? new Error('VS Code server did not start');
+}
+
+/**
+ * The window's and extension host's logs (GitOps Pilot's own output channel among them) are test artifacts:
+ * copied to out/results/logs/<server>/ before the temp dir goes, so the end-of-run secret scan reads them
+ * and a failed run can be looked at.
+ */
+function keepLogs(files: string[], name: string): void {
+  const dest = join(repoRoot, 'out/results/logs', name);
+  for (const f of files) {
+    try {
+      mkdirSync(dest, { recursive: true });
+      cpSync(f, join(dest, f.split('/').slice(-3).join('__')));
+    } catch {
+      // a log that vanished with its process
+    }
+  }
 }
 
 async function waitForHttp(url: string, exited: Promise<number | null>, timeoutMs: number, output: () => string): Promise<void> {

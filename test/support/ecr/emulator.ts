@@ -9,6 +9,7 @@
  *   // repositoryUri / proxyEndpoint name ecr.registryHost (127.0.0.1:PORT), not *.amazonaws.com
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { recordSecret } from '../secrets';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RegistryClient } from '../registryClient';
@@ -108,7 +109,9 @@ export interface EcrEmulator {
 function randomCredentials(): KnownCredentials {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const id = [...randomBytes(16)].map((b) => alphabet[b % 32]).join('');
-  return { accessKeyId: `AKIA${id}`, secretAccessKey: randomBytes(30).toString('base64') };
+  const secretAccessKey = randomBytes(30).toString('base64');
+  recordSecret(secretAccessKey);
+  return { accessKeyId: `AKIA${id}`, secretAccessKey };
 }
 
 const stripEcr = (a: string) => a.replace(/^ecr:/, '');

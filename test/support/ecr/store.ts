@@ -4,6 +4,7 @@
  * top of a registry lives here: repository settings, push/pull times, scan results, issued tokens.
  */
 import { randomBytes } from 'node:crypto';
+import { recordSecret } from '../secrets';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaTypes, type ManifestContent, type RegistryClient } from '../registryClient';
@@ -271,6 +272,8 @@ export class EcrStore {
       }),
     ).toString('base64');
     this.tokens.set(password, { expiresAt });
+    recordSecret(password);
+    recordSecret(Buffer.from(`AWS:${password}`).toString('base64'));
     return { password, expiresAt: new Date(expiresAt) };
   }
 

@@ -9,6 +9,7 @@
  *
  * See README.md next to this file for the full API, failure modes and faults.
  */
+import { recordSecret } from '../secrets';
 import { writeFileSync } from 'node:fs';
 import { stringify as toYaml } from 'yaml';
 import { ApplicationController, type ApplicationApi, type ApplicationOperationHandler } from './controllers/application';
@@ -179,6 +180,7 @@ function nodeObject(name: string, index: number): KubeObject {
 
 export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   const speed = opts.speed ?? 'fast';
+  for (const token of Object.keys(opts.auth?.tokens ?? {})) recordSecret(token);
   const timings: Timings = { ...SPEEDS[speed], ...(opts.timings ?? {}) };
   const random = new Random(opts.seed ?? 1);
   const withControllers = opts.controllers !== false;
