@@ -11,6 +11,7 @@ import { cancelled, inputError, PilotError } from '../errors';
 import type { Logger } from '../log';
 import { GitRepo, type GitOptions } from './git';
 import { checkBranchName, deployBranchName } from './refs';
+import { delay } from '../util/time';
 
 export interface AppliedChange {
   /** false when the file already had the requested content: nothing to commit */
@@ -155,9 +156,9 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
       return { status: 'pushed', commit, pushedTo: branch, remote: opts.remote, attempts: attempt, message, repoRoot: repo.root };
     }
     if (attempt === attempts) break;
-    const delay = Math.min(max, base * 2 ** (attempt - 1)) * (0.5 + random());
-    log.info(`${opts.remote}/${branch} moved (someone pushed first); retrying in ${Math.round(delay)} ms`);
-    await sleep(delay, signal);
+    const wait = Math.min(max, base * 2 ** (attempt - 1)) * (0.5 + random());
+    log.info(`${opts.remote}/${branch} moved (someone pushed first); retrying in ${Math.round(wait)} ms`);
+    await delay(wait, signal);
     await repo.fetch(opts.remote, branch);
     if (await repo.rebaseOnto(upstream)) {
       const { ahead } = await repo.aheadBehind('HEAD', upstream);
@@ -216,19 +217,4 @@ async function pushToNewBranch(
     // the change lives on the pull-request branch; the local deployment branch goes back to where it was
     await repo.resetKeep(`${commit}~1`);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

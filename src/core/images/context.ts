@@ -4,7 +4,6 @@
  * from its settings, the CLI from flags and environment variables; both run the same core.
  */
 import type { Logger } from '../log';
-import { cancelled } from '../errors';
 import type { DockerCli } from './docker';
 import { EcrApi, type EcrSettings, type ImageTarget } from './ecr';
 import { TokenCache } from './login';
@@ -67,22 +66,6 @@ export interface ImageOpContext extends ImageServices {
 /** The ECR settings for a repository: its region and account win over the defaults. */
 export function ecrSettingsFor(base: EcrSettings, target: Pick<ImageTarget, 'region' | 'account'>): EcrSettings {
   return { ...base, ...(target.region ? { region: target.region } : {}), ...(target.account ? { account: target.account } : {}) };
-}
-
-/** Waits, or rejects with `cancelled()` as soon as the signal aborts. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(cancelled());
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export { TokenCache };

@@ -10,7 +10,8 @@
  */
 import type { Project } from '../config/model';
 import { inputError, PilotError } from '../errors';
-import { ecrSettingsFor, delay, type ImageOpContext } from './context';
+import { delay } from '../util/time';
+import { ecrSettingsFor, type ImageOpContext } from './context';
 import { imageIdCall, immutableTagError, PushOutputParser, pushCall, type LayerCounts } from './docker';
 import { imageTarget, type EcrApi, type RemoteImage, type RepositoryInfo } from './ecr';
 import { ensureRegistryLogin, type LoginOutcome } from './login';

@@ -94,18 +94,26 @@ function isFinal(p: RolloutProgress): boolean {
   return p.state === 'done' || p.state === 'failed';
 }
 
+/** How a follow ends: a value, or an error. */
+type Outcome<T> = { readonly value: T } | { readonly error: unknown };
+
 /**
- * Watches until the rollout is done or failed, or the timeout passes (resolves with state 'timeout').
- * Rejects with a cancelled PilotError when the signal aborts.
+ * Follows an environment's live state (its pods too) until `decide` returns an outcome, the time runs
+ * out (`onTimeout`'s outcome), or the signal aborts (a cancelled PilotError). Everything it opened is
+ * closed when it ends.
  */
-export function watchRollout(session: KubeSession, target: ClusterTarget, opts: WatchRolloutOptions = {}): Promise<RolloutProgress> {
-  const since = opts.since ?? Date.now();
+function follow<T>(
+  session: KubeSession,
+  target: ClusterTarget,
+  opts: { readonly expect?: DeclaredImage; readonly signal?: AbortSignal; readonly timeoutMs?: number },
+  decide: (live: LiveState) => Outcome<T> | undefined,
+  onTimeout: (live: LiveState) => Outcome<T>,
+): Promise<T> {
   const watch = new EnvironmentWatch(session, target, opts.expect);
   const detail = watch.holdDetail();
-  return new Promise<RolloutProgress>((resolve, reject) => {
-    let last: RolloutProgress | undefined;
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const finish = (fn: () => void) => {
+    const finish = (o: Outcome<T>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -113,26 +121,16 @@ export function watchRollout(session: KubeSession, target: ClusterTarget, opts: 
       sub.dispose();
       detail.dispose();
       watch.dispose();
-      fn();
+      if ('error' in o) reject(o.error);
+      else resolve(o.value);
     };
     const check = (live: LiveState) => {
-      const p = evaluateRollout(live, { ...opts, since });
-      // a pod failure needs the pods: wait until they are listed
-      if (p.state === 'failed' && p.reason && !live.error && live.stuck && !live.detailed) return;
-      if (!last || last.state !== p.state || last.message !== p.message || last.ready !== p.ready) opts.onUpdate?.(p);
-      last = p;
-      if (isFinal(p)) finish(() => resolve(p));
+      const o = decide(live);
+      if (o) finish(o);
     };
-    const onAbort = () => finish(() => reject(cancelled()));
+    const onAbort = () => finish({ error: cancelled() });
     const sub = watch.onDidChange(check);
-    const timer =
-      opts.timeoutMs && opts.timeoutMs > 0
-        ? setTimeout(() => {
-            const p = last ?? evaluateRollout(watch.state, { ...opts, since });
-            const what = p.state === 'waiting' ? p.message.replace(/^Waiting/, 'waiting') : `the rollout (${p.message})`;
-            finish(() => resolve({ ...p, state: 'timeout', reason: 'Timeout', message: `timed out after ${formatMs(opts.timeoutMs!)} ${what.startsWith('waiting') ? what : `waiting for ${what}`}` }));
-          }, opts.timeoutMs)
-        : undefined;
+    const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => finish(onTimeout(watch.state)), opts.timeoutMs) : undefined;
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     check(watch.state);
@@ -140,36 +138,48 @@ export function watchRollout(session: KubeSession, target: ClusterTarget, opts: 
 }
 
 /**
+ * Watches until the rollout is done or failed, or the timeout passes (resolves with state 'timeout').
+ * Rejects with a cancelled PilotError when the signal aborts.
+ */
+export function watchRollout(session: KubeSession, target: ClusterTarget, opts: WatchRolloutOptions = {}): Promise<RolloutProgress> {
+  const since = opts.since ?? Date.now();
+  let last: RolloutProgress | undefined;
+  return follow<RolloutProgress>(
+    session,
+    target,
+    opts,
+    (live) => {
+      const p = evaluateRollout(live, { ...opts, since });
+      // a pod failure needs the pods: wait until they are listed
+      if (p.state === 'failed' && p.reason && !live.error && live.stuck && !live.detailed) return undefined;
+      if (!last || last.state !== p.state || last.message !== p.message || last.ready !== p.ready) opts.onUpdate?.(p);
+      last = p;
+      return isFinal(p) ? { value: p } : undefined;
+    },
+    (live) => {
+      const p = last ?? evaluateRollout(live, { ...opts, since });
+      const what = p.state === 'waiting' ? p.message.replace(/^Waiting/, 'waiting') : `the rollout (${p.message})`;
+      return { value: { ...p, state: 'timeout', reason: 'Timeout', message: `timed out after ${formatMs(opts.timeoutMs!)} ${what.startsWith('waiting') ? what : `waiting for ${what}`}` } };
+    },
+  );
+}
+
+/**
  * Where the rollout stands now (`rollout-status` without --watch): the first state with the workload,
  * its pods and ReplicaSets listed. Any error (unreachable too) rejects.
  */
 export function rolloutSnapshot(session: KubeSession, target: ClusterTarget, opts: EvaluateOptions & { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RolloutProgress> {
-  const watch = new EnvironmentWatch(session, target, opts.expect);
-  const detail = watch.holdDetail();
-  return new Promise<RolloutProgress>((resolve, reject) => {
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      sub.dispose();
-      detail.dispose();
-      watch.dispose();
-      fn();
-    };
-    const check = (live: LiveState) => {
-      if (live.error) return finish(() => reject(live.error));
-      if (!live.workload || !live.detailed) return;
-      finish(() => resolve(evaluateRollout(live, { ...opts, failFast: false })));
-    };
-    const onAbort = () => finish(() => reject(cancelled()));
-    const sub = watch.onDidChange(check);
-    const timer = setTimeout(() => finish(() => reject(watch.state.warning ?? new Error('no answer from the cluster in time'))), opts.timeoutMs ?? 60_000);
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    check(watch.state);
-  });
+  return follow<RolloutProgress>(
+    session,
+    target,
+    { ...opts, timeoutMs: opts.timeoutMs ?? 60_000 },
+    (live) => {
+      if (live.error) return { error: live.error };
+      if (!live.workload || !live.detailed) return undefined;
+      return { value: evaluateRollout(live, { ...opts, failFast: false }) };
+    },
+    (live) => ({ error: live.warning ?? new Error('no answer from the cluster in time') }),
+  );
 }
 
 /**

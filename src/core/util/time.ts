@@ -1,3 +1,5 @@
+import { cancelled } from '../errors';
+
 /** "3 minutes ago" for tree descriptions; exact dates go in tooltips. */
 export function timeAgo(iso: string, now = Date.now()): string {
   const t = Date.parse(iso);
@@ -24,4 +26,20 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** Waits `ms`, or rejects with `cancelled()` as soon as the signal aborts (its listener removed either way). */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -26,12 +26,12 @@ async function api(): Promise<ExtensionApi> {
   return vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
 }
 
-function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+function until(check: () => boolean, what: string | (() => string), timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const tick = () => {
       if (check()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
+      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`));
       setTimeout(tick, 5);
     };
     tick();
@@ -63,6 +63,10 @@ suite('bench: cluster', function () {
       // the file declares the tag the cluster will roll out: Watch Rollout waits for it, then for done
       writeFileSync(join(root, 'envs/dev/values.yaml'), `image:\n  repository: registry.example.com/web\n  tag: "${tag}"\n`);
       await a.environments.reload();
+      await until(() => {
+        const dev = a.environments.find('dev');
+        return dev?.file.ok === true && dev.file.declared.tag === tag;
+      }, `the environment to declare ${tag}`);
       let doneAt = 0;
       const sub = a.rollouts.onDidChangeIndicators(() => {
         const s = a.rollouts.indicators.find((x) => x.env === 'dev');
@@ -72,7 +76,7 @@ suite('bench: cluster', function () {
         await call('POST', `/rollout?tag=${tag}`);
         await vscode.commands.executeCommand('gitopsPilot.watchRollout', 'dev', root);
         const r = await call<{ podReadyAt?: number; kubectlAt?: number; kubectlCode?: number | null }>('GET', `/rollout?tag=${tag}`);
-        await until(() => doneAt > 0, `the status bar to say dev is done (${tag})`);
+        await until(() => doneAt > 0, () => `the status bar to say dev is done (${tag}); it says ${JSON.stringify(a.rollouts.indicators.map((x) => `${x.text}: ${x.tooltip}`))}`);
         assert.ok(r.podReadyAt, 'the simulator saw the last pod turn Ready');
         ours.push(doneAt - r.podReadyAt!);
         if (r.kubectlAt !== undefined) {
