@@ -1,4 +1,11 @@
-import { promote as promoteOp } from '../../core/gitops/operations';
+import { homedir } from 'node:os';
+import type { Environment } from '../../core/config/model';
+import { readEnvironmentFile } from '../../core/gitops/environmentFile';
+import { promote as promoteOp, type OperationContext } from '../../core/gitops/operations';
+import { configuredTarget } from '../../core/kube/environmentWatch';
+import { kubeconfigSource } from '../../core/kube/kubeconfig';
+import { KubeSession } from '../../core/kube/session';
+import { rolloutHealth } from '../../core/kube/watchRollout';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
@@ -8,6 +15,8 @@ const flags = {
   from: { type: 'string', description: 'the environment whose image to promote', valueName: 'A', required: true },
   to: { type: 'string', description: 'the environment that receives it', valueName: 'B', required: true },
   yes: { type: 'boolean', description: 'confirm a protected environment (required for them)' },
+  force: { type: 'boolean', description: 'promote into a protected environment without checking that the source is healthy in its cluster' },
+  kubeconfig: { type: 'string', description: 'kubeconfig for the health check (default: KUBECONFIG, else ~/.kube/config)', valueName: 'FILE' },
   ...pushFlags,
   dir: dirFlag,
   json: jsonFlag,
@@ -16,13 +25,37 @@ const flags = {
 export const promote: CliCommand = {
   name: 'promote',
   summary: "copy one environment's exact image (tag and digest) into the next",
-  help: () => `Usage: gitops-pilot promote --from A --to B [--no-push] [--yes]\n\nRefuses a promotion that skips the configured order. Protected targets need --yes and an immutable tag.\n\n${flagHelp(flags)}`,
+  help: () =>
+    `Usage: gitops-pilot promote --from A --to B [--no-push] [--yes] [--force]\n\nRefuses a promotion that skips the configured order. Protected targets need --yes and an immutable tag, and\n(when gitops-pilot.yaml says where the source runs) a source whose rollout is healthy: it runs the image its\nfile declares, rolled out; --force skips that check.\n\n${flagHelp(flags)}`,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { flags: f } = parseFlags(argv, flags, 'promote');
     const project = await requireProject(f.dir, io);
     const from = requireEnv(project, f.from!, '--from');
     const to = requireEnv(project, f.to!, '--to');
-    const r = await promoteOp(operationContext(project, io, pushMode(f)), { from, to, confirmed: f.yes });
-    return printResult(r, f.json, io);
+    let session: KubeSession | undefined;
+    const ctx: OperationContext = {
+      ...operationContext(project, io, pushMode(f)),
+      // the same check as the editor's: a protected environment only receives an image that is healthy where it runs now
+      ...(f.force
+        ? {}
+        : {
+            sourceHealth: async (env: Environment) => {
+              const target = configuredTarget(env);
+              if (!target) return undefined;
+              const source = f.kubeconfig ? { files: [f.kubeconfig], origin: 'flag' as const } : kubeconfigSource([], io.env, io.env.HOME || homedir());
+              session = new KubeSession({ kubeconfig: () => source, log: io.log });
+              const file = await readEnvironmentFile(env);
+              const health = await rolloutHealth(session, target, file.ok ? file.declared : undefined, { signal: io.signal });
+              io.log.info(`health of ${env.name}: ${health.healthy ? 'healthy' : `not healthy (${health.reason})`}`);
+              return health;
+            },
+          }),
+    };
+    try {
+      const r = await promoteOp(ctx, { from, to, confirmed: f.yes });
+      return printResult(r, f.json, io);
+    } finally {
+      await session?.dispose();
+    }
   },
 };

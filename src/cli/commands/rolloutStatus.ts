@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import type { WorkloadKind } from '../../core/config/model';
 import { ExitCode, inputError } from '../../core/errors';
 import { readEnvironmentFile } from '../../core/gitops/environmentFile';
-import type { ClusterTarget } from '../../core/kube/environmentWatch';
+import { configuredTarget, type ClusterTarget } from '../../core/kube/environmentWatch';
 import { kubeconfigSource } from '../../core/kube/kubeconfig';
 import type { DeclaredImage } from '../../core/kube/liveState';
 import { rolloutStatus } from '../../core/kube/rolloutStatus';
@@ -112,12 +112,7 @@ ${flagHelp(flags)}`,
       if (!file.ok) throw file.error;
       expect = file.declared;
       environment = env.id;
-      target = {
-        ...(env.cluster?.context ? { context: env.cluster.context } : {}),
-        ...(env.cluster?.namespace ? { namespace: env.cluster.namespace } : {}),
-        workload: env.workload,
-        ...(env.argocd ? { argocd: env.argocd } : {}),
-      };
+      target = configuredTarget(env)!;
     } else {
       const kind = workloadFlags[0]! as WorkloadKind;
       const name = f[kind]!;

@@ -220,7 +220,7 @@ export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth'
     const health = await ctx.sourceHealth(from);
     if (health && !health.healthy) {
       throw inputError('promote.sourceUnhealthy', `${from.name} is not healthy (${health.reason}), so it cannot be promoted to protected ${to.name}`, {
-        hint: `Wait for ${from.name}'s rollout to complete, or fix it first`,
+        hint: `Wait for ${from.name}'s rollout to complete, or fix it first (on the command line, --force promotes without this check)`,
       });
     }
   }

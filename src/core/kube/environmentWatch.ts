@@ -5,7 +5,7 @@
  * events) and turns them into a LiveState on every change. Used by the tree (one per environment shown),
  * the status bar and `gitops-pilot rollout-status` (through watchRollout).
  */
-import type { WorkloadKind } from '../config/model';
+import type { Environment, WorkloadKind } from '../config/model';
 import { PilotError } from '../errors';
 import { Emitter, type Disposable, type Event } from '../util/events';
 import { crdMissing, kubeError, KubeApiError, namespaceMissing, workloadMissing } from './errors';
@@ -23,6 +23,17 @@ export interface ClusterTarget {
   readonly namespace?: string;
   readonly workload: { readonly kind: WorkloadKind; readonly name: string };
   readonly argocd?: { readonly application: string; readonly namespace: string };
+}
+
+/** Where gitops-pilot.yaml says an environment runs; undefined when it names no workload. */
+export function configuredTarget(env: Environment): ClusterTarget | undefined {
+  if (!env.workload) return undefined;
+  return {
+    ...(env.cluster?.context ? { context: env.cluster.context } : {}),
+    ...(env.cluster?.namespace ? { namespace: env.cluster.namespace } : {}),
+    workload: env.workload,
+    ...(env.argocd ? { argocd: env.argocd } : {}),
+  };
 }
 
 const CONNECTING: LiveState = { health: 'connecting', summary: 'connecting…', stale: false, replicaSets: [], pods: [], events: [], detailed: false };

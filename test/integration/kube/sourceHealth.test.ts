@@ -19,6 +19,7 @@ import { nullLogger } from '../../../src/core/log';
 import { git, gitFixture, type GitFixture } from '../../support/gitRepos';
 import { createRolledOutDeployment, startKubeSim, type KubeSim } from '../../support/kubesim';
 import { simSession, type SimSession } from './harness';
+import { runCli } from '../../support/cli';
 
 const REPO = 'registry.example.com/demo-app';
 const values = (tag: string) => `image:\n  repository: ${REPO}\n  tag: "${tag}"\n`;
@@ -91,6 +92,22 @@ describe('promotion into a protected environment asks the source\'s cluster', ()
     const ok = await attempt();
     assert.equal(ok.error, undefined, ok.error?.message);
     assert.match(prodFile(), /tag: "1\.0\.5"/);
+  });
+
+  test('the CLI checks it too: gitops-pilot promote into prod exits 2 while staging is unhealthy, and --force skips the check', async () => {
+    writeFileSync(join(work, 'envs/staging/values.yaml'), values('1.0.6-missing'));
+    git(work, 'commit', '-qam', 'deploy(staging): 1.0.6-missing');
+    sim.store.patch('deployments', 'staging', 'demo-app', 'strategic', { spec: { template: { spec: { containers: [{ name: 'demo-app', image: `${REPO}:1.0.6-missing` }] } } } });
+    await sim.waitFor(() => sim.store.select('pods', { namespace: 'staging' }).some((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'), { description: 'ImagePullBackOff' });
+    const before = prodFile();
+    const refused = await runCli(['promote', '--from', 'staging', '--to', 'prod', '--yes', '--no-push', '--kubeconfig', s.kubeconfig], work);
+    assert.equal(refused.code, 2, refused.err);
+    assert.match(refused.err, /^error: staging is not healthy \(ImagePullBackOff on pod /m);
+    assert.match(refused.err, /^hint: .*--force/m);
+    assert.equal(prodFile(), before, 'prod untouched');
+    const forced = await runCli(['promote', '--from', 'staging', '--to', 'prod', '--yes', '--no-push', '--force'], work);
+    assert.equal(forced.code, 0, forced.err);
+    assert.match(prodFile(), /tag: "1\.0\.6-missing"/);
   });
 
   test('a cluster that cannot be asked does not vouch for the promotion', async () => {
