@@ -45,6 +45,8 @@ export interface WatchRequest {
   /** the image the deployment declared: done only once the cluster runs it */
   readonly expect?: DeclaredImage;
   readonly timeoutMs: number;
+  /** the environment's health URL, asked once it is rolled out */
+  readonly healthUrl?: string;
 }
 
 /** How long a finished (done) indicator stays before it goes away. */
@@ -124,7 +126,7 @@ export class RolloutStatusBar implements vscode.Disposable {
     item.show();
     this.changed.fire();
     this.log.info(`watching the rollout of ${req.envName}${req.expect?.tag ? ` (${req.expect.tag})` : ''}`);
-    return watchRollout(this.session(), req.target, { expect: req.expect, timeoutMs: req.timeoutMs, signal: abort.signal, onUpdate: show }).then(
+    return watchRollout(this.session(), req.target, { expect: req.expect, timeoutMs: req.timeoutMs, signal: abort.signal, onUpdate: show, ...(req.healthUrl ? { healthUrl: req.healthUrl } : {}) }).then(
       (p) => {
         show(p);
         this.log.info(`rollout of ${req.envName}: ${p.state} — ${p.message}`);

@@ -56,7 +56,8 @@ in a file. With --env the workload must also run the image the environment's fil
 
 --watch waits until done (exit 0) or failed (exit 1). It also stops at once (exit 1) when a pod of the new
 revision cannot start — ImagePullBackOff, CrashLoopBackOff, OOMKilled — where kubectl would wait for the
-progress deadline, and when an Argo CD sync started meanwhile fails.
+progress deadline, and when an Argo CD sync started meanwhile fails. With --env and a healthUrl for the
+environment, done also needs that URL to answer 2xx once rolled out (else exit 1, HealthCheckFailed).
 Without --watch: exit 0 done, 1 failed, 3 still progressing. Bad input: exit 2.
 --object prints kubectl's verdict as {"state":"done"|"progressing"|"failed","message":...}.
 
@@ -99,6 +100,7 @@ ${flagHelp(flags)}`,
     let target: ClusterTarget;
     let expect: DeclaredImage | undefined;
     let environment: string | undefined;
+    let healthUrl: string | undefined;
     if (f.env !== undefined) {
       if (f.context || f.namespace) throw inputError('cli.badFlag', '--env takes its context and namespace from gitops-pilot.yaml: leave out --context and --namespace');
       const project = await requireProject(f.dir, io);
@@ -113,6 +115,7 @@ ${flagHelp(flags)}`,
       expect = file.declared;
       environment = env.id;
       target = configuredTarget(env)!;
+      healthUrl = env.healthUrl;
     } else {
       const kind = workloadFlags[0]! as WorkloadKind;
       const name = f[kind]!;
@@ -130,6 +133,7 @@ ${flagHelp(flags)}`,
         let lastLine = '';
         result = await watchRollout(session, target, {
           expect,
+          ...(healthUrl ? { healthUrl } : {}),
           timeoutMs,
           signal: io.signal,
           onUpdate: (p) => {

@@ -11,6 +11,7 @@
  */
 import { cancelled, isCancelled, type PilotError } from '../errors';
 import { EnvironmentWatch, PERMANENT_ERRORS, type ClusterTarget } from './environmentWatch';
+import { checkHealthUrl, validateHealthUrl, type HealthCheckOptions } from './healthCheck';
 import { failedReason, relevantImages, runsDeclared, type DeclaredImage, type LiveState } from './liveState';
 import type { KubeSession } from './session';
 
@@ -88,6 +89,10 @@ export interface WatchRolloutOptions extends EvaluateOptions {
   readonly signal?: AbortSignal;
   /** every change of state or message */
   readonly onUpdate?: (p: RolloutProgress) => void;
+  /** the environment's health URL: once rolled out, it must answer 2xx for the rollout to be done */
+  readonly healthUrl?: string;
+  /** how the health URL is asked (attempts, interval, per-request timeout) */
+  readonly healthCheck?: Omit<HealthCheckOptions, 'signal'>;
 }
 
 function isFinal(p: RolloutProgress): boolean {
@@ -138,10 +143,23 @@ function follow<T>(
 }
 
 /**
- * Watches until the rollout is done or failed, or the timeout passes (resolves with state 'timeout').
+ * Watches until the rollout is done or failed, or the timeout passes (resolves with state 'timeout');
+ * with a health URL, done also needs it to answer 2xx (else failed with HealthCheckFailed).
  * Rejects with a cancelled PilotError when the signal aborts.
  */
-export function watchRollout(session: KubeSession, target: ClusterTarget, opts: WatchRolloutOptions = {}): Promise<RolloutProgress> {
+export async function watchRollout(session: KubeSession, target: ClusterTarget, opts: WatchRolloutOptions = {}): Promise<RolloutProgress> {
+  if (opts.healthUrl !== undefined) validateHealthUrl(opts.healthUrl);
+  const p = await followRollout(session, target, opts);
+  if (p.state !== 'done' || opts.healthUrl === undefined) return p;
+  // the smoke test: rolled out is not done until the health URL answers
+  opts.onUpdate?.({ ...p, state: 'progressing', message: `${p.message}; checking ${opts.healthUrl}` });
+  const h = await checkHealthUrl(opts.healthUrl, { ...opts.healthCheck, signal: opts.signal });
+  if (h.ok) return { ...p, message: `${p.message}; ${opts.healthUrl} ${h.message}` };
+  return { ...p, state: 'failed', reason: 'HealthCheckFailed', message: `rolled out, but the health check failed: ${opts.healthUrl} ${h.message}${h.attempts > 1 ? ` (${h.attempts} attempts)` : ''}` };
+}
+
+/** The rollout itself, by kubectl's rules (and the failures it cannot see: stuck pods, a failed sync). */
+function followRollout(session: KubeSession, target: ClusterTarget, opts: WatchRolloutOptions): Promise<RolloutProgress> {
   const since = opts.since ?? Date.now();
   let last: RolloutProgress | undefined;
   return follow<RolloutProgress>(

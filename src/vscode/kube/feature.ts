@@ -111,7 +111,7 @@ export function createRolloutFeature(o: { context: vscode.ExtensionContext; log:
     watch(entry, expect) {
       const target = live.target(entry);
       if (!target) return Promise.resolve(undefined);
-      return statusBar.watch({ key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, ...(expect ? { expect } : {}), timeoutMs: timeoutMs() });
+      return statusBar.watch({ key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, ...(expect ? { expect } : {}), timeoutMs: timeoutMs(), ...(entry.env.healthUrl ? { healthUrl: entry.env.healthUrl } : {}) });
     },
     reveal: async (key) => (revealer ? revealer(key) : false),
     setRevealer(fn) {
