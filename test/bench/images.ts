@@ -51,7 +51,7 @@ export async function benchImages(results: Results): Promise<void> {
       change();
       const project = (await loadProject(dir))!;
       const b = await buildImage(ctx(), { project });
-      await pushImage(ctx(), { project, tag: b.tag });
+      await pushImage(ctx(), { project, tag: b.tag, repository: b.repository, built: true });
     };
     const plain = async () => {
       const sha = change();

@@ -32,7 +32,7 @@ export const build: CliCommand = {
         return 0;
       }
       if (!f.json) printBuilt(built, io);
-      const pushed = await pushImage(ctx, { project, tag: built.tag, repository: built.repository, createRepository: () => f['create-repository'] });
+      const pushed = await pushImage(ctx, { project, tag: built.tag, repository: built.repository, built: true, createRepository: () => f['create-repository'] });
       if (f.json) io.out(JSON.stringify({ build: buildJson(built), push: pushJson(pushed) }, null, 2));
       else printPushed(pushed, io);
       return 0;

@@ -23,6 +23,8 @@ export interface PushRequest {
   readonly tag: string;
   /** the local repository docker tagged the image with, when already known (from the build) */
   readonly repository?: string;
+  /** set when the image was built a moment ago by this process: the local image is known to exist */
+  readonly built?: boolean;
   /** asked when the ECR repository does not exist; true creates it (scan-on-push on) */
   readonly createRepository?: (name: string) => Promise<boolean> | boolean;
 }
@@ -57,9 +59,16 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
   const settings = ecrSettingsFor(ctx.ecr, target);
   const ecr = await ctx.clients.get(settings);
 
-  // the repository, created only when the caller agrees
+  // the repository, created only when the caller agrees; the local image is looked for meanwhile (the
+  // repository's URI names it when the configuration does not), unless it was just built
   ctx.onProgress?.('checking the repository');
-  let repo = await ecr.repository(target.name, ctx.signal);
+  const lookup = ecr.repository(target.name, ctx.signal);
+  const early = req.repository ?? (target.registry ? target.configured : undefined);
+  const localEarly = early && !req.built ? localImage(ctx, `${early}:${req.tag}`) : undefined;
+  // neither rejection may go unhandled while the other is awaited
+  void localEarly?.catch(() => undefined);
+  let repo = await lookup;
+  if (localEarly) await localEarly;
   let created = false;
   if (!repo) {
     const yes = req.createRepository ? await req.createRepository(target.name) : false;
@@ -80,8 +89,7 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
   const registry = parseImageReference(repository).domain ?? repository.split('/')[0]!;
 
   // the image must be here, and an immutable repository must not have the tag yet
-  const local = await ctx.docker.run(imageIdCall(ref), { signal: ctx.signal, timeoutMs: 60_000 });
-  if (!local) throw inputError('image.notBuilt', `${ref} is not a local image`, { hint: 'Build it first (GitOps Pilot: Build Image, or gitops-pilot build)' });
+  if (!req.built && !localEarly) await localImage(ctx, ref);
   if (repo.immutable) await refuseExistingTag(ctx, ecr, repo, req.tag);
 
   // log in and push: a refused login is renewed once, passing registry trouble is retried, then confirm
@@ -203,4 +211,10 @@ async function confirmInRegistry(ctx: ImageOpContext, ecr: EcrApi, name: string,
   }
   const e = lastErr as PilotError;
   throw new PilotError('push.notConfirmed', `the push of ${name}:${tag} could not be confirmed: ${e.message}`, { hint: 'Check the Images view (or push again) before deploying it', cause: e });
+}
+
+/** Refuses a reference that is not a local image. */
+async function localImage(ctx: ImageOpContext, ref: string): Promise<void> {
+  const local = await ctx.docker.run(imageIdCall(ref), { signal: ctx.signal, timeoutMs: 60_000 });
+  if (!local) throw inputError('image.notBuilt', `${ref} is not a local image`, { hint: 'Build it first (GitOps Pilot: Build Image, or gitops-pilot build)' });
 }

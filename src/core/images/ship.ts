@@ -55,7 +55,7 @@ export async function ship<D>(
   guardProtected(env, plan.tag.tag, req.confirmed, `shipping ${plan.tag.tag}`);
   ctx.onProgress?.(`building ${plan.tag.tag}`);
   const build = await runBuild(ctx, plan, { noCache: req.noCache });
-  const push = await pushImage(ctx, { project: req.project, tag: build.tag, repository: build.repository, createRepository: req.createRepository });
+  const push = await pushImage(ctx, { project: req.project, tag: build.tag, repository: build.repository, built: true, createRepository: req.createRepository });
   ctx.onProgress?.(`deploying ${build.tag} to ${env.name}`);
   const deployed = await deploy(env, push, build);
   return { env, build, push, deploy: deployed };

@@ -187,7 +187,7 @@ export async function shipFlow(s: Services, project: Project): Promise<ShipOutco
   guardProtected(env, plan.tag.tag, true, `shipping ${plan.tag.tag}`);
   const { build, push } = await withImageProgress(s, `Shipping ${plan.tag.tag} to ${env.name}`, async (ctx) => {
     const b = await runBuild({ ...ctx, onProgress: (m) => ctx.onProgress?.(`build: ${m}`) }, plan);
-    const p = await pushImage({ ...ctx, onProgress: (m) => ctx.onProgress?.(`push: ${m}`) }, { project, tag: b.tag, repository: b.repository, createRepository: askCreateRepository });
+    const p = await pushImage({ ...ctx, onProgress: (m) => ctx.onProgress?.(`push: ${m}`) }, { project, tag: b.tag, repository: b.repository, built: true, createRepository: askCreateRepository });
     return { build: b, push: p };
   });
   void imageFeature(s).model.invalidate(push.repository).catch(() => undefined);

@@ -159,6 +159,16 @@ describe('clear errors for build and push', () => {
     assert.equal((await (await c.clients.get(c.ecr)).image('new-app', b.tag))?.digest, p.digest);
   });
 
+  test('a tag that was never built here: refused before asking to create the repository, nothing uploaded', async () => {
+    const project = await app({ repository: stack.ecr.repositoryUri('never-built') });
+    stack.ecr.resetStats();
+    const asked: string[] = [];
+    await expectError(pushImage(ctx(), { project, tag: 'not-built-1', createRepository: (name) => (asked.push(name), true) }), 'image.notBuilt', /never-built:not-built-1 is not a local image/, /Build it first/);
+    assert.deepEqual(asked, [], 'no question about a repository for an image that does not exist');
+    assert.equal(stack.ecr.stats().registry.requests, 0, 'nothing was sent to the registry');
+    assert.equal(stack.ecr.stats().api.byAction.CreateRepository?.count ?? 0, 0);
+  });
+
   test('registry unreachable', async () => {
     // a port nothing listens on, with the repository the ECR API knows
     const srv = createServer();
