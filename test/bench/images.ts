@@ -97,7 +97,7 @@ export async function benchImages(results: Results): Promise<void> {
       unit: 'ms',
       peer: 'docker build -t && docker push',
       peerValue: median(b),
-      note: `median of ${ROUNDS}; ours adds git (tag policy, dirty check), ECR DescribeRepositories + DescribeImages, docker image inspect and docker tag; login cached`,
+      note: `median of ${ROUNDS}; ours adds git (tag policy, dirty check), ECR DescribeRepositories + DescribeImages (the confirmation) and a docker tag once the build succeeded; login cached`,
     });
     results.add({
       name: 'images: gitops-pilot build --push (new process, logs in each run)',

@@ -131,6 +131,11 @@ async function cost(results: Results, sim: KubeSim, kubeconfig: string, sizes: n
           if (expanded) holds.push(w.holdDetail());
         }
         await sim.waitFor(() => watches.every((w) => w.state.workload && (!expanded || w.state.detailed)), { timeoutMs: 60_000, description: 'every environment synced' });
+        // a view is synced once its lists answered; the watch requests that follow them belong to the start too
+        for (let seen = -1, now = sim.stats.snapshot().requests; now !== seen; now = sim.stats.snapshot().requests) {
+          seen = now;
+          await new Promise((r) => setTimeout(r, 250));
+        }
         const initial = sim.stats.snapshot().requests;
         sim.stats.reset();
         await new Promise((r) => setTimeout(r, windowMs));
