@@ -114,6 +114,8 @@ async function commitChange(
   const result = await runTransaction(
     {
       file: env.file,
+      // the clone prepareRepo opened: git is asked where it is once
+      repoDir: env.gitopsRoot,
       branchHint: { env: env.name, tag: change.tag ?? 'digest' },
       isOwnChange: (working, head) => {
         try {

@@ -23,6 +23,8 @@ export interface AppliedChange {
 export interface TransactionRequest {
   /** absolute path of the one file this change edits */
   readonly file: string;
+  /** a folder of the repository holding the file, when the caller already opened it (default: the file's folder) */
+  readonly repoDir?: string;
   /** applies the change to the working tree; called again after a reset to the remote */
   apply(attempt: number): Promise<AppliedChange>;
   /** the environment and tag, for the pull-request branch name */
@@ -73,7 +75,7 @@ async function withRepoLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
 }
 
 export async function runTransaction(req: TransactionRequest, opts: TransactionOptions): Promise<TransactionResult> {
-  const repo = await GitRepo.open(dirname(req.file), opts.git);
+  const repo = await GitRepo.open(req.repoDir ?? dirname(req.file), opts.git);
   return withRepoLock(repo.root, () => transact(repo, req, opts));
 }
 
