@@ -59,16 +59,12 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
   const settings = ecrSettingsFor(ctx.ecr, target);
   const ecr = await ctx.clients.get(settings);
 
-  // the repository, created only when the caller agrees; the local image is looked for meanwhile (the
-  // repository's URI names it when the configuration does not), unless it was just built
+  // the repository, created only when the caller agrees; the image must be here (unless it was just built)
+  // before anyone is asked to create a repository for it
   ctx.onProgress?.('checking the repository');
-  const lookup = ecr.repository(target.name, ctx.signal);
-  const early = req.repository ?? (target.registry ? target.configured : undefined);
-  const localEarly = early && !req.built ? localImage(ctx, `${early}:${req.tag}`) : undefined;
-  // neither rejection may go unhandled while the other is awaited
-  void localEarly?.catch(() => undefined);
-  let repo = await lookup;
-  if (localEarly) await localEarly;
+  let repo = await ecr.repository(target.name, ctx.signal);
+  const known = req.repository ?? (target.registry ? target.configured : repo?.uri);
+  if (known && !req.built) await requireLocalImage(ctx, `${known}:${req.tag}`);
   let created = false;
   if (!repo) {
     const yes = req.createRepository ? await req.createRepository(target.name) : false;
@@ -81,7 +77,7 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
     repo = await ecr.createRepository(target.name, ctx.signal);
     created = true;
   }
-  const repository = req.repository ?? (target.registry ? target.configured : repo.uri);
+  const repository = known ?? repo.uri;
   if (target.registry && repo.uri && repo.uri !== target.configured) {
     ctx.log.warn(`ECR names the repository ${repo.uri}; pushing to ${target.configured} as configured`);
   }
@@ -89,7 +85,7 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
   const registry = parseImageReference(repository).domain ?? repository.split('/')[0]!;
 
   // the image must be here, and an immutable repository must not have the tag yet
-  if (!req.built && !localEarly) await localImage(ctx, ref);
+  if (!known && !req.built) await requireLocalImage(ctx, ref);
   if (repo.immutable) await refuseExistingTag(ctx, ecr, repo, req.tag);
 
   // log in and push: a refused login is renewed once, passing registry trouble is retried, then confirm
@@ -214,7 +210,7 @@ async function confirmInRegistry(ctx: ImageOpContext, ecr: EcrApi, name: string,
 }
 
 /** Refuses a reference that is not a local image. */
-async function localImage(ctx: ImageOpContext, ref: string): Promise<void> {
+async function requireLocalImage(ctx: ImageOpContext, ref: string): Promise<void> {
   const local = await ctx.docker.run(imageIdCall(ref), { signal: ctx.signal, timeoutMs: 60_000 });
   if (!local) throw inputError('image.notBuilt', `${ref} is not a local image`, { hint: 'Build it first (GitOps Pilot: Build Image, or gitops-pilot build)' });
 }

@@ -70,20 +70,12 @@ export async function readGitFacts(dir: string, inputs: readonly string[], opts:
     });
   }
   const [root, gitDir] = top.trim().split('\n') as [string, string];
-  const rels = inputs.map((p) => relativeInside(root, p)).filter((p): p is string => p !== undefined);
-  // independent reads, run side by side: each is mostly process start-up
-  const [shaOut, shortOut, branchOut, status] = await Promise.all([
-    git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], true),
-    git(['rev-parse', '--short=7', '--verify', '-q', 'HEAD^{commit}'], true),
-    git(['symbolic-ref', '--short', '-q', 'HEAD'], true),
-    git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...(rels.length ? rels.map((r) => `:(top)${r}`) : [':(top)'])]),
-  ]);
-  const sha = shaOut?.trim();
+  const sha = (await git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], true))?.trim();
   if (!sha) throw inputError('tag.noCommits', `the repository ${root} has no commits yet`, { hint: 'Commit your code, then build' });
-  let shortSha = shortOut?.trim() ?? '';
-  // HEAD moved between the two reads (a commit landed meanwhile): abbreviate the commit we tag
-  if (!shortSha || !sha.startsWith(shortSha)) shortSha = (await git(['rev-parse', '--short=7', sha]))!.trim();
-  const branch = branchOut?.trim() || undefined;
+  const shortSha = (await git(['rev-parse', '--short=7', sha]))!.trim();
+  const branch = (await git(['symbolic-ref', '--short', '-q', 'HEAD'], true))?.trim() || undefined;
+  const rels = inputs.map((p) => relativeInside(root, p)).filter((p): p is string => p !== undefined);
+  const status = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...(rels.length ? rels.map((r) => `:(top)${r}`) : [':(top)'])]);
   const dirtyFiles = parsePorcelainZ(status ?? '');
   let version: GitFacts['version'];
   if (opts.versions) {
