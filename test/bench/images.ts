@@ -13,13 +13,13 @@ import { buildImage } from '../../src/core/images/build';
 import { pushImage } from '../../src/core/images/push';
 import { TokenCache } from '../../src/core/images/login';
 import { cliPath } from '../support/cliProcess';
-import { dockerEnv, dockerOk, ensureBaseImage, removeImages, startDockerd } from '../support/dockerd';
+import { dockerOk, ensureBaseImage, removeImages, startDockerd } from '../support/dockerd';
 import { awsCliEnv, awsEcr } from '../support/ecr/awsCli';
 import { startEcrStack } from '../support/ecr/emulator';
-import { git, gitEnv } from '../support/gitRepos';
+import { git } from '../support/gitRepos';
 import { run } from '../support/proc';
 import { tempDir } from '../support/tmp';
-import { imageContext, makeApp, useEmulatorCredentials } from '../integration/images/helpers';
+import { cliImageEnv, imageContext, makeApp, useEmulatorCredentials } from '../integration/images/helpers';
 import { median, timed, type Results } from './results';
 
 const ROUNDS = 5;
@@ -40,7 +40,6 @@ export async function benchImages(results: Results): Promise<void> {
     await makeApp(dir, { repository, base, dockerfile });
     const tokens = new TokenCache();
     const ctx = () => imageContext({ daemon, ecr: stack.ecr, configDir, tokens, limits: {} });
-    const env = dockerEnv(daemon, configDir);
     let n = 0;
     const change = () => {
       writeFileSync(join(dir, 'app.txt'), `demo-app change ${++n} ${Date.now()}\n`);
@@ -68,11 +67,12 @@ export async function benchImages(results: Results): Promise<void> {
       await dockerOk(daemon, ['login', '--username', 'AWS', '--password-stdin', stack.ecr.registryHost], { configDir, input: pw.stdout.trim(), secrets: [pw.stdout.trim()] });
       await plain();
     };
+    const cliEnv = cliImageEnv(daemon, configDir, stack.ecr, tmp.dir);
     const cli = async () => {
       change();
       const r = await run(process.execPath, [cliPath, 'build', '--push'], {
         cwd: dir,
-        env: { ...gitEnv, ...env, ...stack.ecr.env(), AWS_ENDPOINT_URL_ECR: '', AWS_CONFIG_FILE: join(tmp.dir, 'aws-empty-config'), AWS_SHARED_CREDENTIALS_FILE: join(tmp.dir, 'aws-empty-config'), GITOPS_PILOT_ECR_ENDPOINT: stack.ecr.endpoint },
+        env: cliEnv,
         timeoutMs: 300_000,
       });
       if (r.code !== 0) throw new Error(`gitops-pilot build --push: ${r.stderr}`);

@@ -58,11 +58,7 @@ describe('e2e: build, push, deploy, promote, fail, roll back — in the real UI 
   });
 
   after(async () => {
-    if (wb) {
-      const unexpected = wb.unexpectedConsoleErrors();
-      if (unexpected.length) console.log(`browser console errors (not failing the test):\n${unexpected.map((e) => `  ${e.split('\n')[0]}`).join('\n')}`);
-      await wb.close();
-    }
+    await wb?.closeReportingConsole();
     await server?.stop();
     await sandbox?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -26,11 +26,7 @@ describe('e2e smoke: Environments view → Open Values File', { timeout: 120_000
   });
 
   after(async () => {
-    if (wb) {
-      const unexpected = wb.unexpectedConsoleErrors();
-      if (unexpected.length) console.log(`browser console errors (not failing the test):\n${unexpected.map((e) => `  ${e.split('\n')[0]}`).join('\n')}`);
-      await wb.close();
-    }
+    await wb?.closeReportingConsole();
     await server?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });

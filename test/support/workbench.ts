@@ -494,6 +494,13 @@ export class Workbench {
     await this.browser.close().catch(() => undefined);
   }
 
+  /** Closes the browser after printing the console errors the page logged that no test expected (they do not fail a test). */
+  async closeReportingConsole(): Promise<void> {
+    const unexpected = this.unexpectedConsoleErrors();
+    if (unexpected.length) console.log(`browser console errors (not failing the test):\n${unexpected.map((e) => `  ${e.split('\n')[0]}`).join('\n')}`);
+    await this.close();
+  }
+
   /** Polls `check` until it is true or the timeout passes; the error says what was awaited and what was seen. */
   async until(check: () => Promise<boolean>, describe: () => string | Promise<string>, timeoutMs = this.timeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;

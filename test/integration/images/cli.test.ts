@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliPath } from '../../support/cliProcess';
-import { dockerEnv, ensureBaseImage, removeImages, startDockerd, type DockerDaemon } from '../../support/dockerd';
+import { ensureBaseImage, removeImages, startDockerd, type DockerDaemon } from '../../support/dockerd';
 import { startEcrStack, type EcrStack } from '../../support/ecr/emulator';
-import { git, gitEnv } from '../../support/gitRepos';
+import { git } from '../../support/gitRepos';
 import { run } from '../../support/proc';
 import { RegistryClient } from '../../support/registryClient';
 import { tempDir } from '../../support/tmp';
-import { leakedTokens, makeApp } from './helpers';
+import { cliImageEnv, leakedTokens, makeApp } from './helpers';
 
 describe('gitops-pilot build --push / push / ship (the CLI in a pipeline)', () => {
   let daemon: DockerDaemon;
@@ -39,17 +39,7 @@ describe('gitops-pilot build --push / push / ship (the CLI in a pipeline)', () =
     base = await ensureBaseImage(daemon);
     const configDir = join(tmp.dir, 'docker-config');
     mkdirSync(configDir);
-    const awsConfig = join(tmp.dir, 'aws-config');
-    writeFileSync(awsConfig, '');
-    env = {
-      ...gitEnv,
-      ...dockerEnv(daemon, configDir),
-      ...stack.ecr.env(),
-      AWS_CONFIG_FILE: awsConfig,
-      AWS_SHARED_CREDENTIALS_FILE: awsConfig,
-      AWS_ENDPOINT_URL_ECR: '',
-      GITOPS_PILOT_ECR_ENDPOINT: stack.ecr.endpoint,
-    };
+    env = cliImageEnv(daemon, configDir, stack.ecr, tmp.dir);
     registry = new RegistryClient({ url: stack.registry.url, username: stack.registry.username, password: stack.registry.password });
   });
 

@@ -14,7 +14,7 @@ import { TokenCache } from '../../../src/core/images/login';
 import { streamLogger } from '../../../src/core/log';
 import { dockerEnv, type DockerDaemon } from '../../support/dockerd';
 import type { EcrEmulator } from '../../support/ecr/emulator';
-import { git } from '../../support/gitRepos';
+import { git, gitEnv } from '../../support/gitRepos';
 
 export interface AppOptions {
   /** image.repository (default: <registry host>/demo-app) */
@@ -138,4 +138,23 @@ export function leakedTokens(ecr: Pick<EcrEmulator, 'store'>, text: string): str
     if (decoded.startsWith('AWS:') && ecr.store.checkToken(decoded.slice(4)) !== 'unknown') leaks.add(word);
   }
   return [...leaks];
+}
+
+/**
+ * The environment of a `gitops-pilot` CLI process that builds and pushes through the real dockerd and the ECR
+ * emulator: git identity, the daemon and docker config, the emulator's credentials and endpoint, and an empty
+ * AWS config (written in `dir`) so that nothing of the machine's own AWS setup is read.
+ */
+export function cliImageEnv(daemon: DockerDaemon, configDir: string, ecr: EcrEmulator, dir: string): NodeJS.ProcessEnv {
+  const awsConfig = join(dir, 'aws-config');
+  writeFileSync(awsConfig, '');
+  return {
+    ...gitEnv,
+    ...dockerEnv(daemon, configDir),
+    ...ecr.env(),
+    AWS_CONFIG_FILE: awsConfig,
+    AWS_SHARED_CREDENTIALS_FILE: awsConfig,
+    AWS_ENDPOINT_URL_ECR: '',
+    GITOPS_PILOT_ECR_ENDPOINT: ecr.endpoint,
+  };
 }

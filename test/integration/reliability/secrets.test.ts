@@ -12,14 +12,14 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliPath } from '../../support/cliProcess';
-import { dockerEnv, ensureBaseImage, removeImages, startDockerd, type DockerDaemon } from '../../support/dockerd';
+import { ensureBaseImage, removeImages, startDockerd, type DockerDaemon } from '../../support/dockerd';
 import { startEcrStack, type EcrStack } from '../../support/ecr/emulator';
-import { git, gitEnv } from '../../support/gitRepos';
+import { git } from '../../support/gitRepos';
 import { createRolledOutDeployment, startKubeSim, type KubeSim } from '../../support/kubesim';
 import { repoRoot } from '../../support/paths';
 import { run } from '../../support/proc';
 import { tempDir } from '../../support/tmp';
-import { leakedTokens, makeApp } from '../images/helpers';
+import { cliImageEnv, leakedTokens, makeApp } from '../images/helpers';
 
 const KUBE_TOKEN = `kube-bearer-${'x'.repeat(8)}-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 
@@ -49,18 +49,7 @@ describe('secrets never reach an output', { timeout: 10 * 60_000 }, () => {
     const base = await ensureBaseImage(daemon);
     const configDir = join(tmp.dir, 'docker-config');
     mkdirSync(configDir);
-    const awsConfig = join(tmp.dir, 'aws-config');
-    writeFileSync(awsConfig, '');
-    env = {
-      ...gitEnv,
-      ...dockerEnv(daemon, configDir),
-      ...stack.ecr.env(),
-      AWS_CONFIG_FILE: awsConfig,
-      AWS_SHARED_CREDENTIALS_FILE: awsConfig,
-      AWS_ENDPOINT_URL_ECR: '',
-      GITOPS_PILOT_ECR_ENDPOINT: stack.ecr.endpoint,
-      GITOPS_PILOT_RETRY_DELAY_MS: '50',
-    };
+    env = { ...cliImageEnv(daemon, configDir, stack.ecr, tmp.dir), GITOPS_PILOT_RETRY_DELAY_MS: '50' };
     app = join(tmp.dir, 'app');
     await makeApp(app, { repository: stack.ecr.repositoryUri('demo-app'), base, environments: true });
     const bare = join(tmp.dir, 'remote.git');
