@@ -36,7 +36,7 @@ export interface RealCase {
   /** the bump: a new tag, and a new digest where the entry pins one (tag + digest sets both) */
   readonly edit: { readonly tag: string; readonly digest?: string };
   /** the file is broken upstream: reading and editing must refuse with this error at this line */
-  readonly expectError?: { readonly code: string; readonly line: number; readonly why: string };
+  readonly expectError?: { readonly code: string; readonly line: number; readonly hint?: string; readonly why: string };
   /** why the current code cannot handle this form yet (the case is listed as skipped) */
   readonly pending?: string;
   /** for Kustomize: the folder to render after the edit, and what the test writes because the repository's own files were not kept */
@@ -76,7 +76,7 @@ export function fixtureFiles(): string[] {
     }
   };
   walk(reposDir);
-  return out.filter((f) => f !== 'cases.json' && f !== 'SOURCES.md');
+  return out.filter((f) => !['cases.json', 'SOURCES.md', 'README.md'].includes(f));
 }
 
 /**
@@ -97,17 +97,23 @@ export function editLocatorOf(c: RealCase): EditLocator | string {
 
 type Op = { kind: 'same' | 'removed' | 'inserted'; line: string };
 
-/** A line diff (longest common subsequence); the fixtures are small, so O(n·m) is fine. */
+/** A line diff: the common first and last lines, and a longest common subsequence of the lines between. */
 export function diffLines(before: string, after: string): Op[] {
-  const a = before.split('\n');
-  const b = after.split('\n');
+  const x = before.split('\n');
+  const y = after.split('\n');
+  let head = 0;
+  while (head < x.length && head < y.length && x[head] === y[head]) head++;
+  let tail = 0;
+  while (tail < x.length - head && tail < y.length - head && x[x.length - 1 - tail] === y[y.length - 1 - tail]) tail++;
+  const a = x.slice(head, x.length - tail);
+  const b = y.slice(head, y.length - tail);
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   }
-  const ops: Op[] = [];
+  const ops: Op[] = x.slice(0, head).map((line) => ({ kind: 'same', line }));
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
@@ -121,6 +127,7 @@ export function diffLines(before: string, after: string): Op[] {
       ops.push({ kind: 'removed', line: a[i++]! });
     }
   }
+  for (const line of x.slice(x.length - tail)) ops.push({ kind: 'same', line });
   return ops;
 }
 

@@ -71,10 +71,11 @@ describe('reading and bumping the image in real repositories', () => {
       assert.ok(typeof locator !== 'string', `${c.id}: the current locators cannot express ${locator as string}; mark the case pending in cases.json`);
       const before = fixtureText(c.file);
       if (c.expectError) {
-        // broken upstream: both refuse with the place to fix, and say nothing was changed
-        const refused = (e: unknown) => e instanceof PilotError && e.code === c.expectError!.code && e.location?.line === c.expectError!.line && /nothing was changed/.test(e.hint ?? '');
-        assert.throws(() => readImageAt(before, c.file, locator), refused, c.expectError.why);
-        assert.throws(() => editImage(before, c.file, locator, { tag: c.edit.tag }), refused, c.expectError.why);
+        // broken upstream, or ambiguous: both refuse with the place to look at and what to do
+        const x = c.expectError;
+        const refused = (e: unknown) => e instanceof PilotError && e.code === x.code && e.location?.line === x.line && (e.hint ?? '').includes(x.hint ?? '');
+        assert.throws(() => readImageAt(before, c.file, locator), refused, x.why);
+        assert.throws(() => editImage(before, c.file, locator, { tag: c.edit.tag }), refused, x.why);
         return;
       }
 
@@ -128,7 +129,7 @@ describe('the byte check itself fails on edits that change more than the image',
     ['an unrelated line changes too', manifest, (t) => t.replace('simple-env-app:3.0', 'simple-env-app:3.1').replace('name: simple-deployment', 'name: other')],
     ['the final newline is dropped', manifest, (t) => t.replace('simple-env-app:3.0', 'simple-env-app:3.1').replace(/\n$/, '')],
     ['the trailing comment is dropped', values, (t) => t.replace('tag: staging # CI overwrites with commit SHA on each push', 'tag: sha-4f2a9c1')],
-    ['the tag is quoted where it was plain, and another value is written', values, (t) => t.replace('tag: staging #', "tag: 'sha-4f2a9c1' #").replace('port: 80', 'port: 81')],
+    ['the tag line and another value change', values, (t) => t.replace('tag: staging #', "tag: 'sha-4f2a9c1' #").replace('port: 80', 'port: 81')],
     ['the new tag is not the one asked for', values, (t) => t.replace('tag: staging #', 'tag: sha-0000000 #')],
     ['an inserted line other than the images entry', kust, (t) => `${t}images:\n- name: public.ecr.aws/nginx/nginx\n  newTag: 1.27.4\nnamespace: x\n`],
   ];
