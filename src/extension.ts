@@ -13,9 +13,9 @@ import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
 import { EnvironmentsView } from './vscode/views/environments/view';
-import { HistoryModel } from './vscode/views/environments/historyModel';
-import { EnvironmentsModel } from './vscode/views/environments/model';
-import type { ImagesModel } from './vscode/views/images/model';
+import { HistoryModel } from './core/workspace/history';
+import { EnvironmentsModel } from './core/workspace/environments';
+import type { ImagesModel } from './core/workspace/images';
 
 export interface ExtensionApi {
   /** for tests and other extensions: the environments as the tree shows them */

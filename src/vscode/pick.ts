@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { cancelled, inputError } from '../core/errors';
 import type { Services } from './commands/types';
-import type { EnvironmentEntry } from './views/environments/model';
+import type { EnvironmentEntry } from '../core/workspace/environments';
 import { EnvironmentNode, imageText } from './views/environments/nodes';
 
 /**

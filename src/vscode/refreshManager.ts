@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import { Disposable } from './lifecycle';
-import type { EnvironmentsModel } from './views/environments/model';
+import type { EnvironmentsModel } from '../core/workspace/environments';
 
 /** Conventional layouts and the config file, relative to a GitOps root or workspace folder. */
 const CONVENTION_GLOB =

@@ -6,7 +6,7 @@ import type { KubeSession } from '../../core/kube/session';
 import { requireTrust } from '../deploy/run';
 import { requireRollouts } from '../kube/pick';
 import { pickEnvironment } from '../pick';
-import { entryKey, parseWorkload, type ClusterMapping } from '../views/environments/liveModel';
+import { entryKey, parseWorkload, type ClusterMapping } from '../../core/workspace/live';
 import type { CommandDef } from './types';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { inputError } from '../../core/errors';
-import { entryKey } from '../views/environments/liveModel';
+import { entryKey } from '../../core/workspace/live';
 import { requireRollouts } from '../kube/pick';
 import { pickEnvironment } from '../pick';
 import type { CommandDef } from './types';

@@ -7,8 +7,8 @@ import type { TagSuggestion } from '../deploy/prompts';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
 import type { Settings } from '../settings';
-import type { EnvironmentsModel } from '../views/environments/model';
-import type { HistoryModel } from '../views/environments/historyModel';
+import type { EnvironmentsModel } from '../../core/workspace/environments';
+import type { HistoryModel } from '../../core/workspace/history';
 
 /** Extension points later features fill in (registry checks, rollout health, watching after a deploy). */
 export interface DeployHooks {

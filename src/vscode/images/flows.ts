@@ -18,7 +18,7 @@ import { timeAgo } from '../../core/util/time';
 import type { Services } from '../commands/types';
 import { setImageFlow } from '../deploy/flows';
 import { requireTrust } from '../deploy/run';
-import type { EnvironmentEntry } from '../views/environments/model';
+import type { EnvironmentEntry } from '../../core/workspace/environments';
 import type { ImageFeature } from './feature';
 import { requireImageProject } from './support';
 

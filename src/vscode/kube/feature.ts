@@ -19,8 +19,8 @@ import type { DeployHooks } from '../commands/types';
 import type { Log } from '../log';
 import type { Settings } from '../settings';
 import { RolloutStatusBar, type RolloutItemState } from '../statusBar';
-import { ClusterMappings, entryKey, LiveModel } from '../views/environments/liveModel';
-import type { EnvironmentEntry, EnvironmentsModel } from '../views/environments/model';
+import { ClusterMappings, entryKey, LiveModel } from '../../core/workspace/live';
+import type { EnvironmentEntry, EnvironmentsModel } from '../../core/workspace/environments';
 
 /** What tests, benchmarks and other extensions see of the cluster side (ExtensionApi.rollouts). */
 export interface RolloutApi {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import { nullLogger } from '../../../src/core/log';
-import { HistoryModel } from '../../../src/vscode/views/environments/historyModel';
-import type { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import { HistoryModel } from '../../../src/core/workspace/history';
+import type { EnvironmentsModel } from '../../../src/core/workspace/environments';
 
 const remote = process.env.GITOPS_PILOT_TEST_REMOTE!;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();

@@ -6,10 +6,10 @@ import { formatLocation, toPilotError, type PilotError, type SourceLocation } fr
 import { environmentContextValue } from './contextValue';
 import { timeAgo } from '../../../core/util/time';
 import type { DeployRecord } from '../../../core/gitops/history';
-import type { HistoryModel } from './historyModel';
+import type { HistoryModel } from '../../../core/workspace/history';
 import type { LiveHealth, LiveState } from '../../../core/kube/liveState';
-import { entryKey, type LiveModel } from './liveModel';
-import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from './model';
+import { entryKey, type LiveModel } from '../../../core/workspace/live';
+import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from '../../../core/workspace/environments';
 
 export abstract class TreeNode {
   abstract readonly id: string;

@@ -4,7 +4,7 @@ import type { PilotError } from '../../../core/errors';
 import type { SeverityCounts } from '../../../core/images/ecr';
 import { timeAgo } from '../../../core/util/time';
 import { formatBytes } from '../../images/hooks';
-import type { ImagesModel, RepositoryEntry, TagEntry } from './model';
+import type { ImagesModel, RepositoryEntry, TagEntry } from '../../../core/workspace/images';
 
 export abstract class ImageTreeNode {
   abstract readonly id: string;

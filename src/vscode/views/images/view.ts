@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../lifecycle';
-import type { ImagesModel } from './model';
+import type { ImagesModel } from '../../../core/workspace/images';
 import { ImagesProvider } from './provider';
 
 /**

@@ -13,7 +13,7 @@ import { nullLogger } from '../../../src/core/log';
 import { formatBytes, imageHooks } from '../../../src/vscode/images/hooks';
 import { ecrTargetOf } from '../../../src/core/images/registryCheck';
 import { ImageSupport } from '../../../src/vscode/images/support';
-import { ImagesModel } from '../../../src/vscode/views/images/model';
+import { ImagesModel } from '../../../src/core/workspace/images';
 
 function project(root: string, repository: string, extra: Record<string, string> = {}): Project {
   return { root, configFile: `${root}/gitops-pilot.yaml`, config: { image: { repository, ...extra } }, gitopsRoot: root, gitops: { remote: 'origin' }, environments: [], problems: [] };

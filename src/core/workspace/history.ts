@@ -2,10 +2,10 @@
  * Deploy history per environment, read from git on demand (when a History row is expanded) and cached
  * until the file changes. No `vscode` import.
  */
-import type { Environment } from '../../../core/config/model';
-import type { GitOptions } from '../../../core/gitops/git';
-import { environmentHistory, type DeployRecord } from '../../../core/gitops/history';
-import { Emitter } from '../../../core/util/events';
+import type { Environment } from '../config/model';
+import type { GitOptions } from '../gitops/git';
+import { environmentHistory, type DeployRecord } from '../gitops/history';
+import { Emitter } from '../util/events';
 
 export class HistoryModel {
   private readonly cache = new Map<string, Promise<DeployRecord[]>>();

@@ -4,13 +4,13 @@
  * Loads when asked (the view asks when it is shown and on Refresh), caches until the next reload, and
  * fires `onDidChange`; failures become entries with an error, never pop-ups. No `vscode` import.
  */
-import type { Project } from '../../../core/config/model';
-import { toPilotError, type PilotError } from '../../../core/errors';
-import type { EcrApi, RemoteImage, RepositoryInfo, ScanFindings } from '../../../core/images/ecr';
-import { imageTarget, type ImageTarget } from '../../../core/images/ecr';
-import type { Logger } from '../../../core/log';
-import { Emitter } from '../../../core/util/events';
-import { imageProjects } from '../../../core/images/registryCheck';
+import type { Project } from '../config/model';
+import { toPilotError, type PilotError } from '../errors';
+import type { EcrApi, RemoteImage, RepositoryInfo, ScanFindings } from '../images/ecr';
+import { imageTarget, type ImageTarget } from '../images/ecr';
+import type { Logger } from '../log';
+import { Emitter } from '../util/events';
+import { imageProjects } from '../images/registryCheck';
 
 export interface ImagesModelDeps {
   readonly projects: () => readonly Project[];

@@ -10,14 +10,14 @@
  * EKS ARN or an alias), so writing them into a shared repository would impose one person's names on
  * the team. A picked mapping overrides the file's for this workspace only.
  */
-import type { Environment, WorkloadKind } from '../../../core/config/model';
-import type { Logger } from '../../../core/log';
-import { Emitter, type Disposable, type Event } from '../../../core/util/events';
-import { EnvironmentWatch, type ClusterTarget } from '../../../core/kube/environmentWatch';
-import type { LiveState } from '../../../core/kube/liveState';
-import type { PoolStats } from '../../../core/kube/informer';
-import type { KubeSession } from '../../../core/kube/session';
-import type { EnvironmentEntry, EnvironmentsModel } from './model';
+import type { Environment, WorkloadKind } from '../config/model';
+import type { Logger } from '../log';
+import { Emitter, type Disposable, type Event } from '../util/events';
+import { EnvironmentWatch, type ClusterTarget } from '../kube/environmentWatch';
+import type { LiveState } from '../kube/liveState';
+import type { PoolStats } from '../kube/informer';
+import type { KubeSession } from '../kube/session';
+import type { EnvironmentEntry, EnvironmentsModel } from './environments';
 
 /** What a user picked for an environment in this workspace. */
 export interface ClusterMapping {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { KubeSession } from '../../../src/core/kube/session';
 import { nullLogger } from '../../../src/core/log';
-import { ClusterMappings, effectiveTarget, entryKey, LiveModel, parseWorkload, type MementoLike } from '../../../src/vscode/views/environments/liveModel';
-import { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import { ClusterMappings, effectiveTarget, entryKey, LiveModel, parseWorkload, type MementoLike } from '../../../src/core/workspace/live';
+import { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { tempDir, writeTree } from '../../support/tmp';
 
 class Memento implements MementoLike {
