@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { cancelled, inputError } from '../core/errors';
 import type { Services } from './commands/types';
 import type { EnvironmentEntry } from '../core/workspace/environments';
-import { EnvironmentNode, imageText } from './views/environments/nodes';
+import { imageText } from './format';
+import { EnvironmentNode } from './views/environments/nodes';
 
 /**
  * The environment a command acts on: the tree node it was invoked on, an environment given by id

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
-import { Disposable } from './lifecycle';
+import { DisposableOwner } from '../core/util/lifecycle';
 import type { EnvironmentsModel } from '../core/workspace/environments';
 
 /** Conventional layouts and the config file, relative to a GitOps root or workspace folder. */
@@ -12,7 +12,7 @@ const CONVENTION_GLOB =
  * coalesced), the Refresh button, workspace folder changes and trust changes. While the view is hidden
  * triggers are only remembered, and one reload runs when it becomes visible again.
  */
-export class RefreshManager extends Disposable {
+export class RefreshManager extends DisposableOwner {
   private timer: NodeJS.Timeout | undefined;
   private pendingPaths = new Set<string>();
   private pendingFull = false;

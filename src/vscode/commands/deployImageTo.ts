@@ -4,7 +4,7 @@ import { setImageFlow } from '../deploy/flows';
 import { requireTrust } from '../deploy/run';
 import { environmentsFor } from '../images/flows';
 import { TagNode } from '../views/images/nodes';
-import { imageText } from '../views/environments/nodes';
+import { imageText } from '../format';
 import type { CommandDef } from './types';
 
 /**

@@ -18,6 +18,7 @@ import { timeAgo } from '../../core/util/time';
 import type { Services } from '../commands/types';
 import { setImageFlow } from '../deploy/flows';
 import { requireTrust } from '../deploy/run';
+import { shortImage } from '../format';
 import type { EnvironmentEntry } from '../../core/workspace/environments';
 import type { ImageFeature } from './feature';
 import { requireImageProject } from './support';
@@ -193,12 +194,6 @@ export async function shipFlow(s: Services, project: Project): Promise<ShipOutco
   void imageFeature(s).model.invalidate(push.repository).catch(() => undefined);
   await setImageFlow(s, entry, push.tag);
   return { build, push, env: env.id };
-}
-
-/** `…/demo-app:3f9a1c2` → `demo-app:3f9a1c2` for messages (the log has the full reference). */
-export function shortImage(image: string): string {
-  const slash = image.lastIndexOf('/');
-  return slash >= 0 ? image.slice(slash + 1) : image;
 }
 
 /** Environments that deploy `repository` (by their declared image), else all environments of the workspace. */

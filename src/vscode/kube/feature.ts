@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Environment } from '../../core/config/model';
 import type { ClusterTarget } from '../../core/kube/environmentWatch';
 import { kubeconfigSource } from '../../core/kube/kubeconfig';
-import type { DeclaredImage } from '../../core/kube/liveState';
+import type { ImageRef } from '../../core/gitops/message';
 import { KubeSession } from '../../core/kube/session';
 import { rolloutHealth, type RolloutProgress } from '../../core/kube/watchRollout';
 import type { PoolStats } from '../../core/kube/informer';
@@ -61,7 +61,7 @@ export interface RolloutFeature extends vscode.Disposable {
   /** the environment a core Environment belongs to, in the tree's model */
   entryOf(env: Environment): EnvironmentEntry | undefined;
   /** Watches the rollout in the status bar; with `expect`, until the cluster runs that image. */
-  watch(entry: EnvironmentEntry, expect?: DeclaredImage): Promise<RolloutProgress | undefined>;
+  watch(entry: EnvironmentEntry, expect?: ImageRef): Promise<RolloutProgress | undefined>;
   /** Shows an environment in the tree, expanded (the status bar's click); false when it is not there. */
   reveal(key: string): Promise<boolean>;
   /** the view registers how to reveal an environment */

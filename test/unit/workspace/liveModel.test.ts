@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { KubeSession } from '../../../src/core/kube/session';
 import { nullLogger } from '../../../src/core/log';
-import { ClusterMappings, effectiveTarget, entryKey, LiveModel, parseWorkload, type MementoLike } from '../../../src/core/workspace/live';
+import { parseWorkload } from '../../../src/core/config/model';
+import { configuredTarget } from '../../../src/core/kube/environmentWatch';
+import { ClusterMappings, entryKey, LiveModel, type MementoLike } from '../../../src/core/workspace/live';
 import { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { tempDir, writeTree } from '../../support/tmp';
 
@@ -40,8 +42,8 @@ describe('cluster mappings and the live model', () => {
     const model = new EnvironmentsModel(() => [dir], nullLogger);
     await model.reload();
     const env = model.find('dev')!.env;
-    assert.deepEqual(effectiveTarget(env, undefined), { context: 'eks-dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
-    assert.deepEqual(effectiveTarget(env, { context: 'arn:aws:eks:us-east-2:1:cluster/dev' }), { context: 'arn:aws:eks:us-east-2:1:cluster/dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
+    assert.deepEqual(configuredTarget(env, undefined), { context: 'eks-dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
+    assert.deepEqual(configuredTarget(env, { context: 'arn:aws:eks:us-east-2:1:cluster/dev' }), { context: 'arn:aws:eks:us-east-2:1:cluster/dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
     model.dispose();
   });
 

@@ -3,11 +3,12 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
 import { formatLocation, toPilotError, type PilotError, type SourceLocation } from '../../../core/errors';
+import { escapeMarkdown, imageText, shortImage } from '../../format';
 import { environmentContextValue } from './contextValue';
 import { timeAgo } from '../../../core/util/time';
 import type { DeployRecord } from '../../../core/gitops/history';
 import type { HistoryModel } from '../../../core/workspace/history';
-import type { LiveHealth, LiveState } from '../../../core/kube/liveState';
+import { POD_PROBLEM_REASONS, type LiveHealth, type LiveState } from '../../../core/kube/liveState';
 import { entryKey, type LiveModel } from '../../../core/workspace/live';
 import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from '../../../core/workspace/environments';
 
@@ -34,12 +35,6 @@ export interface TreeContext {
 export function openAt(file: string, loc?: Pick<SourceLocation, 'line' | 'col'>): vscode.Command {
   const pos = new vscode.Position(Math.max(0, (loc?.line ?? 1) - 1), Math.max(0, (loc?.col ?? 1) - 1));
   return { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(file), { selection: new vscode.Range(pos, pos), preview: true }] };
-}
-
-export function imageText(repository: string | undefined, tag: string | undefined, digest?: string): string {
-  const repo = repository ? basename(repository) : undefined;
-  const t = tag ?? 'tag not set';
-  return [repo, digest ? `${t}@${digest.slice(0, 19)}…` : t].filter(Boolean).join(' ');
 }
 
 export class ProblemNode extends TreeNode {
@@ -144,19 +139,19 @@ export class EnvironmentNode extends TreeNode {
   private tooltip(): vscode.MarkdownString {
     const { env, file } = this.entry;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(env.name)}**${env.protected ? ' $(lock) protected' : ''}\n\n`);
+    md.appendMarkdown(`**${escapeMarkdown(env.name)}**${env.protected ? ' $(lock) protected' : ''}\n\n`);
     md.appendMarkdown(`File: \`${env.relFile}\`\n\n`);
     if (file.ok) {
       const d = file.declared;
       md.appendMarkdown(`Image: \`${d.repository ?? '?'}:${d.tag ?? '(not set)'}${d.digest ? `@${d.digest}` : ''}\`\n\n`);
-    } else md.appendMarkdown(`$(error) ${escape(file.error.toUserString())}\n\n`);
+    } else md.appendMarkdown(`$(error) ${escapeMarkdown(file.error.toUserString())}\n\n`);
     const target = this.ctx.live?.target(this.entry);
     if (target) {
       const live = this.live;
       const where = `${target.workload.kind}/${target.workload.name} in ${live?.namespace ?? target.namespace ?? '(context namespace)'}, context ${live?.context ?? target.context ?? '(current)'}`;
-      md.appendMarkdown(`Runs: ${escape(where)}${this.ctx.live?.mappingSource(this.entry) === 'workspace' ? ' (picked in this workspace)' : ''}\n\n`);
-      if (live?.workload) md.appendMarkdown(`Rollout: ${escape(live.workload.verdict.message)}\n\n`);
-      if (live?.error) md.appendMarkdown(`$(error) ${escape(live.error.toUserString())}\n\n`);
+      md.appendMarkdown(`Runs: ${escapeMarkdown(where)}${this.ctx.live?.mappingSource(this.entry) === 'workspace' ? ' (picked in this workspace)' : ''}\n\n`);
+      if (live?.workload) md.appendMarkdown(`Rollout: ${escapeMarkdown(live.workload.verdict.message)}\n\n`);
+      if (live?.error) md.appendMarkdown(`$(error) ${escapeMarkdown(live.error.toUserString())}\n\n`);
     }
     if (env.promoteFrom) md.appendMarkdown(`Promotes from: ${this.nameOf(env.promoteFrom)}\n\n`);
     if (env.promotesTo.length) md.appendMarkdown(`Promotes to: ${env.promotesTo.map((id) => this.nameOf(id)).join(', ')}\n\n`);
@@ -377,10 +372,6 @@ export class RolloutGroupNode extends EnvChild {
   }
 }
 
-function shortImage(image: string): string {
-  return image.slice(image.lastIndexOf('/') + 1);
-}
-
 export class PodNode extends TreeNode {
   readonly id: string;
   constructor(parent: RolloutGroupNode, private readonly pod: LiveState['pods'][number]) {
@@ -392,7 +383,7 @@ export class PodNode extends TreeNode {
     const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.description = [p.reason ?? p.status, p.restarts ? `${p.restarts} restart${p.restarts === 1 ? '' : 's'}` : '', p.current ? '' : 'old revision'].filter(Boolean).join(' · ');
-    const bad = p.reason !== undefined && ['ImagePullBackOff', 'ErrImagePull', 'CrashLoopBackOff', 'OOMKilled', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'Unschedulable', 'Evicted'].includes(p.reason);
+    const bad = p.reason !== undefined && POD_PROBLEM_REASONS.includes(p.reason);
     item.iconPath = bad
       ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
       : p.ready
@@ -548,8 +539,4 @@ function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, ctx: Tre
   }
   rows.push(...p.environments.filter((e) => e.env.app === undefined).map((e) => new EnvironmentNode(parent, e, ctx)));
   return rows;
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

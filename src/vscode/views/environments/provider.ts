@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../../lifecycle';
+import { DisposableOwner } from '../../../core/util/lifecycle';
 import { EnvironmentNode, ProblemNode, rootNodes, type TreeContext, type TreeNode } from './nodes';
 
 /** Renders the EnvironmentsModel; it holds no data of its own. */
-export class EnvironmentsProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+export class EnvironmentsProvider extends DisposableOwner implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
 

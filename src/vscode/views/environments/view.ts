@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { Services } from '../../commands/types';
-import { Disposable } from '../../lifecycle';
+import { DisposableOwner } from '../../../core/util/lifecycle';
 import { EnvironmentNode, type TreeNode } from './nodes';
 import { EnvironmentsProvider } from './provider';
 
 /** The Environments tree view: the provider, its visibility-driven refresh and the context keys menus use. */
-export class EnvironmentsView extends Disposable {
+export class EnvironmentsView extends DisposableOwner {
   readonly view: vscode.TreeView<unknown>;
   readonly provider: EnvironmentsProvider;
 

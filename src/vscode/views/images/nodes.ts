@@ -1,9 +1,8 @@
 /** Tree nodes of the Images view: repositories → tags → scan findings. They read the model; errors are rows. */
 import * as vscode from 'vscode';
 import type { PilotError } from '../../../core/errors';
-import type { SeverityCounts } from '../../../core/images/ecr';
 import { timeAgo } from '../../../core/util/time';
-import { formatBytes } from '../../images/hooks';
+import { formatBytes, severityText } from '../../format';
 import type { ImagesModel, RepositoryEntry, TagEntry } from '../../../core/workspace/images';
 
 export abstract class ImageTreeNode {
@@ -13,16 +12,6 @@ export abstract class ImageTreeNode {
     return [];
   }
   constructor(readonly parent: ImageTreeNode | undefined) {}
-}
-
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'] as const;
-
-/** "1 critical · 2 high" (the non-zero counts, most severe first) */
-export function severityText(counts: SeverityCounts | undefined): string {
-  if (!counts) return '';
-  return SEVERITIES.filter((s) => (counts[s] ?? 0) > 0)
-    .map((s) => `${counts[s]} ${s === 'INFORMATIONAL' ? 'info' : s.toLowerCase()}`)
-    .join(' · ');
 }
 
 export class MessageNode extends ImageTreeNode {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../../lifecycle';
+import { DisposableOwner } from '../../../core/util/lifecycle';
 import type { ImagesModel } from '../../../core/workspace/images';
 import { MessageNode, problemNode, RepositoryNode, type ImageTreeNode } from './nodes';
 
 /** Renders the ImagesModel; it holds no data of its own. */
-export class ImagesProvider extends Disposable implements vscode.TreeDataProvider<ImageTreeNode> {
+export class ImagesProvider extends DisposableOwner implements vscode.TreeDataProvider<ImageTreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<ImageTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../../lifecycle';
+import { DisposableOwner } from '../../../core/util/lifecycle';
 import type { ImagesModel } from '../../../core/workspace/images';
 import { ImagesProvider } from './provider';
 
@@ -7,7 +7,7 @@ import { ImagesProvider } from './provider';
  * The Images tree view. It loads when first shown and again on Refresh, after a push, and when trust or
  * the workspace's projects change while it is visible; nothing polls, and nothing loads while it is hidden.
  */
-export class ImagesView extends Disposable {
+export class ImagesView extends DisposableOwner {
   readonly view: vscode.TreeView<unknown>;
   readonly provider: ImagesProvider;
   private stale = true;
