@@ -16,7 +16,7 @@ export async function pickEnvironment(
   opts: { placeHolder: string; filter?: (e: EnvironmentEntry) => boolean } = { placeHolder: 'Choose an environment' },
 ): Promise<EnvironmentEntry> {
   if (arg instanceof EnvironmentNode) return arg.entry;
-  await s.environments.ensureLoaded();
+  await s.workspace.ensureLoaded();
   const given = givenEnvironment(s, arg);
   if (given) return given;
   const entries = s.environments.environments.filter(opts.filter ?? (() => true));

@@ -11,6 +11,9 @@ import { imageTarget, type ImageTarget } from '../images/ecr';
 import type { Logger } from '../log';
 import { Emitter } from '../util/events';
 import { imageProjects } from '../images/registryCheck';
+import type { Loadable } from './loadable';
+
+export type { Loadable } from './loadable';
 
 export interface ImagesModelDeps {
   readonly projects: () => readonly Project[];
@@ -26,7 +29,6 @@ export interface ImagesModelDeps {
   readonly maxImages?: number;
 }
 
-export type Loadable<T> = { readonly kind: 'idle' } | { readonly kind: 'loading' } | { readonly kind: 'loaded'; readonly value: T } | { readonly kind: 'failed'; readonly error: PilotError };
 
 export interface RepositoryEntry {
   readonly key: string;

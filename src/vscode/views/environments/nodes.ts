@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
-import { formatLocation, toPilotError, type PilotError, type SourceLocation } from '../../../core/errors';
+import { formatLocation, type PilotError, type SourceLocation } from '../../../core/errors';
 import { escapeMarkdown, imageText, shortImage } from '../../format';
 import { environmentContextValue } from './contextValue';
 import { timeAgo } from '../../../core/util/time';
@@ -76,6 +76,20 @@ export class DetailNode extends TreeNode {
     item.command = this.command;
     item.tooltip = this.tooltip;
     item.contextValue = ';detail;';
+    return item;
+  }
+}
+
+/** A row saying data is on its way (the Workspace is reading it). */
+export class LoadingNode extends TreeNode {
+  constructor(parent: TreeNode | undefined, readonly id: string, private readonly label: string) {
+    super(parent);
+  }
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('loading~spin');
+    item.contextValue = ';loading;';
     return item;
   }
 }
@@ -447,15 +461,14 @@ export class HistoryNode extends TreeNode {
     item.tooltip = `Deployments of ${this.envNode.env.name}: commits that changed the image in ${this.envNode.env.relFile}`;
     return item;
   }
-  override async children(): Promise<TreeNode[]> {
+  /** What the history holds now; the Workspace reads it while these rows show, and again after a change. */
+  override children(): TreeNode[] {
     if (!this.ctx.trusted()) return [new DetailNode(this, `${this.id}:untrusted`, 'History needs a trusted workspace', 'it runs git', 'shield')];
-    try {
-      const records = await this.ctx.history.get(this.envNode.env);
-      if (!records.length) return [new DetailNode(this, `${this.id}:empty`, 'No deployments in the git history yet', undefined, 'info')];
-      return records.map((r, i) => new HistoryEntryNode(this, r, i === 0));
-    } catch (err) {
-      return [new ProblemNode(this, toPilotError(err), this.id)];
-    }
+    const state = this.ctx.history.state(this.envNode.env);
+    if (state.kind === 'failed') return [new ProblemNode(this, state.error, this.id)];
+    if (state.kind !== 'loaded') return [new LoadingNode(this, `${this.id}:loading`, 'Reading the git history…')];
+    if (!state.value.length) return [new DetailNode(this, `${this.id}:empty`, 'No deployments in the git history yet', undefined, 'info')];
+    return state.value.map((r, i) => new HistoryEntryNode(this, r, i === 0));
   }
 }
 
