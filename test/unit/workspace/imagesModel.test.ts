@@ -11,7 +11,6 @@ import { PilotError } from '../../../src/core/errors';
 import type { EcrApi, RemoteImage, RepositoryInfo } from '../../../src/core/images/ecr';
 import { nullLogger } from '../../../src/core/log';
 import { imageHooks } from '../../../src/vscode/images/hooks';
-import { formatBytes } from '../../../src/vscode/format';
 import { ecrTargetOf } from '../../../src/core/images/registryCheck';
 import { ImageSupport } from '../../../src/vscode/images/support';
 import { ImagesModel } from '../../../src/core/workspace/images';
@@ -149,7 +148,4 @@ describe('deploy hooks', () => {
     assert.equal(tags[1]!.detail, `sha256:${'a'.repeat(64)}`);
   });
 
-  test('formatBytes', () => {
-    assert.deepEqual([formatBytes(undefined), formatBytes(512), formatBytes(1536), formatBytes(2_000_000), formatBytes(5 * 1024 ** 3)], ['', '512 B', '1.5 KB', '1.9 MB', '5.0 GB']);
-  });
 });
