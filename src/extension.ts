@@ -24,6 +24,8 @@ export interface ExtensionApi {
   readonly environments: EnvironmentsModel;
   /** the Environments tree exactly as VS Code renders it (getChildren / getTreeItem) */
   readonly environmentsTree: vscode.TreeDataProvider<unknown>;
+  /** the Environments view itself (reveal and expand rows as a user would) */
+  readonly environmentsView: vscode.TreeView<unknown>;
   /** the effective value of a setting, after the user-only and Restricted Mode rules */
   setting<K extends SettingName>(name: K): SettingValue<K>;
   /** the Images view's data: ECR repositories and their tags */
@@ -85,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const activationMs = performance.now() - t0;
     const loadMs = bundleLoadMs();
     log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${loadMs === undefined ? '' : ` (loading took ${loadMs.toFixed(1)} ms)`}`);
-    return { workspace, environments, environmentsTree: view.provider, images: images.model, imagesTree: images.view.provider, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
+    return { workspace, environments, environmentsTree: view.provider, environmentsView: view.view, images: images.model, imagesTree: images.view.provider, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
   } catch (err) {
     // VS Code would show nothing: say so, and keep the log for the details
     log.error('activation failed', err);
