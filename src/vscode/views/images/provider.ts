@@ -3,7 +3,7 @@ import { DisposableOwner } from '../../../core/util/lifecycle';
 import type { ImagesModel } from '../../../core/workspace/images';
 import { MessageNode, problemNode, RepositoryNode, type ImageTreeNode } from './nodes';
 
-/** Renders the ImagesModel; it holds no data of its own. */
+/** Renders the Workspace's images; it holds no data and starts nothing. */
 export class ImagesProvider extends DisposableOwner implements vscode.TreeDataProvider<ImageTreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<ImageTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
@@ -22,7 +22,8 @@ export class ImagesProvider extends DisposableOwner implements vscode.TreeDataPr
     const state = this.model.state;
     switch (state.kind) {
       case 'loading':
-        return [];
+        // shown, so the Workspace is reading it
+        return [new MessageNode(undefined, 'images:loading', 'Loading repositories…', 'loading~spin')];
       case 'disabled':
         return [new MessageNode(undefined, 'images:disabled', state.reason, 'shield')];
       case 'empty':
