@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DisposableOwner } from '../../../core/util/lifecycle';
-import { LoadingNode, ProblemNode, rootNodes, type TreeContext, type TreeNode } from './nodes';
+import { rootNodes } from './nodes';
+import { LoadingNode, ProblemNode, type TreeContext, type TreeNode } from './treeNode';
 
 /** Renders the Workspace's environments, history and live state; it holds no data and starts nothing. */
 export class EnvironmentsProvider extends DisposableOwner implements vscode.TreeDataProvider<TreeNode> {

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { Services } from '../../commands/types';
 import { DisposableOwner } from '../../../core/util/lifecycle';
-import { EnvironmentNode, HistoryNode, type TreeNode } from './nodes';
+import { HistoryNode } from './historyNodes';
+import { EnvironmentNode } from './nodes';
+import type { TreeNode } from './treeNode';
 import { EnvironmentsProvider } from './provider';
 
 /**
