@@ -18,6 +18,8 @@ const SETTING_GROUPS: Partial<Record<SettingName, SettingGroup>> = { gitPath: 'g
 export interface ExpandTarget {
   readonly environmentKey?: string;
   readonly historyFile?: string;
+  /** a row of the Images view (tagKey or a repository's key) */
+  readonly imageRow?: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export class RefreshManager extends DisposableOwner {
         const t = expandTarget(element);
         if (t?.environmentKey) this.workspace.environmentExpanded(t.environmentKey, on);
         if (t?.historyFile) this.workspace.historyVisibilityChanged(t.historyFile, on);
+        if (t?.imageRow) this.workspace.imageRowVisibilityChanged(t.imageRow, on);
       };
       this.register(view.onDidExpandElement((e) => expanded(e.element, true)));
       this.register(view.onDidCollapseElement((e) => expanded(e.element, false)));

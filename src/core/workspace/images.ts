@@ -51,6 +51,11 @@ export interface TagEntry {
   findings: Loadable<ScanFindings | undefined>;
 }
 
+/** How the Workspace names a tag's row (its scan findings show when it is expanded). */
+export function tagKey(t: TagEntry): string {
+  return `${t.repository.key}:tag:${t.tag}`;
+}
+
 export type ImagesState =
   | { readonly kind: 'loading' }
   | { readonly kind: 'empty' }
@@ -208,6 +213,8 @@ export class ImagesModel {
     } catch (err) {
       tag.findings = { kind: 'failed', error: toPilotError(err) };
       return undefined;
+    } finally {
+      this.changed.fire();
     }
   }
 

@@ -15,7 +15,7 @@ import type { Logger } from '../log';
 import type { Disposable } from '../util/events';
 import { EnvironmentsModel } from './environments';
 import { HistoryModel } from './history';
-import { ImagesModel, type ImagesModelDeps } from './images';
+import { ImagesModel, tagKey, type ImagesModelDeps } from './images';
 import { LiveModel, type LiveModelOptions } from './live';
 
 /** The views whose visibility decides what is loaded. */
@@ -56,6 +56,9 @@ export class Workspace implements Disposable {
   private imagesKey = '';
   /** environment files whose History rows are expanded */
   private readonly shownHistory = new Set<string>();
+  /** Images rows (repositories, tags) expanded, and the workspace's own repositories collapsed (they show expanded) */
+  private readonly shownImageRows = new Set<string>();
+  private readonly collapsedImageRows = new Set<string>();
   private readonly subs: Disposable[] = [];
 
   constructor(private readonly o: WorkspaceOptions) {
@@ -66,6 +69,7 @@ export class Workspace implements Disposable {
       : undefined;
     this.live = o.live ? new LiveModel({ session: o.live.session, mappings: o.live.mappings, environments: this.environments, enabled: o.trusted, log: o.log }) : undefined;
     this.subs.push(this.environments.onDidChange(() => this.environmentsLoaded()));
+    if (this.images) this.subs.push(this.images.onDidChange(() => this.loadShownImageRows()));
   }
 
   get projects(): Project[] {
@@ -93,6 +97,8 @@ export class Workspace implements Disposable {
       if (visible) await this.refreshShown();
     } else if (visible && this.imagesStale) {
       await this.loadImages();
+    } else if (visible) {
+      this.loadShownImageRows();
     }
   }
 
@@ -101,6 +107,21 @@ export class Workspace implements Disposable {
     if (shown) this.shownHistory.add(resolve(file));
     else this.shownHistory.delete(resolve(file));
     if (shown) this.loadShownHistory();
+  }
+
+  /**
+   * A row of the Images view was expanded or collapsed (a repository: its tags; a tag: its scan findings).
+   * The workspace's own repositories show expanded until collapsed.
+   */
+  imageRowVisibilityChanged(key: string, shown: boolean): void {
+    if (shown) {
+      this.shownImageRows.add(key);
+      this.collapsedImageRows.delete(key);
+    } else {
+      this.shownImageRows.delete(key);
+      this.collapsedImageRows.add(key);
+    }
+    this.loadShownImageRows();
   }
 
   /** An environment row was expanded or collapsed: its pods, ReplicaSets and events are watched while expanded. */
@@ -200,6 +221,18 @@ export class Workspace implements Disposable {
       if (this.shownHistory.has(entry.env.file) && this.history.state(entry.env).kind === 'idle') {
         this.history.load(entry.env).catch((err: unknown) => this.o.log.debug(`history of ${entry.env.relFile}: ${String(err)}`));
       }
+    }
+  }
+
+  private loadShownImageRows(): void {
+    const images = this.images;
+    if (!images || !this.visible.has('images') || images.state.kind !== 'loaded') return;
+    const fail = (err: unknown) => this.o.log.debug(`images: ${String(err)}`);
+    for (const r of images.repositories) {
+      const shown = this.shownImageRows.has(r.key) || (r.projects.length > 0 && !this.collapsedImageRows.has(r.key));
+      if (shown && r.images.kind === 'idle') images.images(r).catch(fail);
+      if (r.images.kind !== 'loaded') continue;
+      for (const t of r.images.value) if (t.findings.kind === 'idle' && this.shownImageRows.has(tagKey(t))) images.findings(t).catch(fail);
     }
   }
 

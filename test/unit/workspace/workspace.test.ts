@@ -11,6 +11,7 @@ import type { EcrApi } from '../../../src/core/images/ecr';
 import { KubeSession } from '../../../src/core/kube/session';
 import { nullLogger } from '../../../src/core/log';
 import type { Event } from '../../../src/core/util/events';
+import { tagKey } from '../../../src/core/workspace/images';
 import { ClusterMappings, type MementoLike } from '../../../src/core/workspace/live';
 import { Workspace } from '../../../src/core/workspace/workspace';
 import { git } from '../../support/gitRepos';
@@ -55,10 +56,19 @@ describe('Workspace', () => {
   const devFile = join(repo, 'envs/dev/values.yaml');
   const session = new KubeSession({ kubeconfig: () => ({ files: [join(tmp.dir, 'no-kubeconfig')], origin: 'setting' }) });
   let ecrCalls: string[] = [];
+  const repository = (name: string) => ({ name, uri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${name}`, immutable: false, scanOnPush: true });
   const api = {
     async repositories() {
       ecrCalls.push('repositories');
-      return [];
+      return [repository('demo-app'), repository('other')];
+    },
+    async images(name: string) {
+      ecrCalls.push(`images ${name}`);
+      return [{ digest: `sha256:${'a'.repeat(64)}`, tags: ['1.0.1'], pushedAt: '2026-01-01T00:00:00Z', scanStatus: 'COMPLETE' }];
+    },
+    async scanFindings(name: string) {
+      ecrCalls.push(`findings ${name}`);
+      return { status: 'COMPLETE', findings: [] };
     },
   } as unknown as EcrApi;
 
@@ -127,13 +137,29 @@ describe('Workspace', () => {
     const dev2 = ws.environments.find('dev')!;
     assert.equal(dev2.file.ok && dev2.file.declared.tag, '1.0.2');
 
+    const images = ws.images!;
+    const settled = () => when(images.onDidChange, () => images.repositories.every((r) => r.images.kind !== 'loading'));
     await ws.viewVisibilityChanged('images', true);
-    assert.deepEqual(ecrCalls, ['repositories'], 'the Images view shown: one listing');
+    await settled();
+    assert.deepEqual(ecrCalls, ['repositories', 'images demo-app'], 'shown: one listing, and the tags of the repository this workspace builds (its row shows expanded)');
     await ws.viewVisibilityChanged('images', false);
     await ws.viewVisibilityChanged('images', true);
-    assert.deepEqual(ecrCalls, ['repositories'], 'shown again with nothing changed: no listing');
+    assert.deepEqual(ecrCalls, ['repositories', 'images demo-app'], 'shown again with nothing changed: nothing read');
+    const other = images.findRepository('other')!;
+    ws.imageRowVisibilityChanged(other.key, true);
+    await settled();
+    assert.deepEqual(ecrCalls.slice(2), ['images other'], 'another repository: its tags when its row is expanded');
+    const tag = images.findRepository('demo-app')!.images;
+    assert.equal(tag.kind, 'loaded');
+    ws.imageRowVisibilityChanged(tagKey(tag.kind === 'loaded' ? tag.value[0]! : (undefined as never)), true);
+    await when(images.onDidChange, () => ecrCalls.includes('findings demo-app'));
+    ecrCalls = [];
+    await ws.viewVisibilityChanged('images', false);
     await ws.settingsChanged(['ecr']);
-    assert.deepEqual(ecrCalls, ['repositories', 'repositories'], 'other ECR settings: listed again at once, it shows');
+    assert.deepEqual(ecrCalls, [], 'other ECR settings while hidden: remembered');
+    await ws.viewVisibilityChanged('images', true);
+    await settled();
+    assert.deepEqual(ecrCalls.slice(0, 3).sort(), ['images demo-app', 'images other', 'repositories'], 'shown: listed again, with the rows that are expanded');
     ws.dispose();
     writeFileSync(devFile, values('1.0.1'));
   });

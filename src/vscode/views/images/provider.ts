@@ -31,7 +31,7 @@ export class ImagesProvider extends DisposableOwner implements vscode.TreeDataPr
       case 'failed':
         return [problemNode(undefined, 'images', state.error)];
       default:
-        return [...this.model.problems.map((p, i) => problemNode(undefined, `images:${i}`, p)), ...this.model.repositories.map((r) => new RepositoryNode(r, this.model))];
+        return [...this.model.problems.map((p, i) => problemNode(undefined, `images:${i}`, p)), ...this.model.repositories.map((r) => new RepositoryNode(r))];
     }
   }
 

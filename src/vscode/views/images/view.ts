@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { DisposableOwner } from '../../../core/util/lifecycle';
-import type { ImagesModel } from '../../../core/workspace/images';
+import { tagKey, type ImagesModel } from '../../../core/workspace/images';
 import type { RefreshManager } from '../../refreshManager';
+import { RepositoryNode, TagNode } from './nodes';
 import { ImagesProvider } from './provider';
 
 /**
@@ -19,6 +20,7 @@ export class ImagesView extends DisposableOwner {
     this.view = this.register(vscode.window.createTreeView('gitopsPilot.images', { treeDataProvider: this.provider, showCollapseAll: true }));
     const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.images.state', model.state.kind);
     this.register(model.onDidChange(setState));
-    refresh.attachView('images', this.view);
+    // a repository's tags and a tag's findings are read while their rows are expanded
+    refresh.attachView('images', this.view, (node) => (node instanceof RepositoryNode ? { imageRow: node.entry.key } : node instanceof TagNode ? { imageRow: tagKey(node.entry) } : undefined));
   }
 }
