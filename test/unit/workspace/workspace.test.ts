@@ -12,10 +12,11 @@ import { KubeSession } from '../../../src/core/kube/session';
 import { nullLogger } from '../../../src/core/log';
 import type { Event } from '../../../src/core/util/events';
 import { tagKey } from '../../../src/core/workspace/images';
-import { ClusterMappings, type MementoLike } from '../../../src/core/workspace/live';
+import { ClusterMappings } from '../../../src/core/workspace/live';
 import { Workspace } from '../../../src/core/workspace/workspace';
 import { git } from '../../support/gitRepos';
 import { tempDir, writeTree } from '../../support/tmp';
+import { MemoryMemento } from '../../support/memento';
 
 const values = (tag: string) => `image:\n  repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-app\n  tag: ${tag}\n`;
 const config = [
@@ -26,17 +27,6 @@ const config = [
   '  - { name: prod, file: envs/prod/values.yaml, promoteFrom: dev }',
   '',
 ].join('\n');
-
-class Memento implements MementoLike {
-  private readonly data = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.data.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Thenable<void> {
-    this.data.set(key, value);
-    return Promise.resolve();
-  }
-}
 
 /** Resolves when `ok()` holds, checked after each event (never on a timer). */
 function when<T>(event: Event<T>, ok: () => boolean): Promise<void> {
@@ -79,7 +69,7 @@ describe('Workspace', () => {
       git: () => ({ log: nullLogger }),
       trusted: () => true,
       images: { api: async () => api },
-      live: { session: () => session, mappings: new ClusterMappings(new Memento()) },
+      live: { session: () => session, mappings: new ClusterMappings(new MemoryMemento()) },
     });
   }
 
