@@ -7,21 +7,25 @@ import { allCommands } from './vscode/commands';
 import { registerCommands } from './vscode/commands/registry';
 import type { Services } from './vscode/commands/types';
 import { PreviewDocuments } from './vscode/deploy/preview';
-import { createImageFeature, installImageHooks } from './vscode/images/feature';
-import { createRolloutFeature, installRolloutHooks, rolloutApi, type RolloutApi } from './vscode/kube/feature';
+import { createImageFeature, createImageSupport, installImageHooks } from './vscode/images/feature';
+import { createRolloutFeature, installRolloutHooks, KubeAccess, rolloutApi, type RolloutApi } from './vscode/kube/feature';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
 import { EnvironmentsView } from './vscode/views/environments/view';
-import { HistoryModel } from './vscode/views/environments/historyModel';
-import { EnvironmentsModel } from './vscode/views/environments/model';
-import type { ImagesModel } from './vscode/views/images/model';
+import type { EnvironmentsModel } from './core/workspace/environments';
+import type { ImagesModel } from './core/workspace/images';
+import { Workspace } from './core/workspace/workspace';
 
 export interface ExtensionApi {
+  /** the workspace's data (environments, history, images, live state) behind its one facade */
+  readonly workspace: Workspace;
   /** for tests and other extensions: the environments as the tree shows them */
   readonly environments: EnvironmentsModel;
   /** the Environments tree exactly as VS Code renders it (getChildren / getTreeItem) */
   readonly environmentsTree: vscode.TreeDataProvider<unknown>;
+  /** the Environments view itself (reveal and expand rows as a user would) */
+  readonly environmentsView: vscode.TreeView<unknown>;
   /** the effective value of a setting, after the user-only and Restricted Mode rules */
   setting<K extends SettingName>(name: K): SettingValue<K>;
   /** the Images view's data: ECR repositories and their tags */
@@ -48,21 +52,31 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   try {
     const settings = new Settings();
     const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const environments = new EnvironmentsModel(folders, log);
-    const refresh = new RefreshManager(environments, log);
-    const history = new HistoryModel(() => ({ log, gitPath: settings.get('gitPath') || undefined }));
+    const imageSupport = createImageSupport(settings, log);
+    const kube = new KubeAccess({ context, log, settings });
+    const workspace = new Workspace({
+      folders,
+      log,
+      git: () => ({ log, gitPath: settings.get('gitPath') || undefined }),
+      trusted: () => vscode.workspace.isTrusted,
+      images: { api: (target) => imageSupport.api(target) },
+      live: { session: kube.session, mappings: kube.mappings, kubeconfigChanged: kube.kubeconfigChanged },
+    });
+    const refresh = new RefreshManager(workspace, settings, log);
     const previews = new PreviewDocuments();
-    const images = createImageFeature({ log, settings, environments });
-    const rollouts = createRolloutFeature({ context, log, settings, environments });
-    const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts };
-    installImageHooks(services.hooks, images, environments);
+    const images = createImageFeature({ support: imageSupport, model: workspace.images!, refresh, settings });
+    const rollouts = createRolloutFeature({ log, settings, kube, live: workspace.live!, environments: workspace.environments });
+    const { environments, history } = workspace;
+    const services: Services = { context, log, settings, workspace, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts };
+    installImageHooks(services.hooks, images, () => workspace.projects);
     installRolloutHooks(services.hooks, rollouts, settings, log);
+    // the views attach to the refresh manager, which tells the workspace what shows: loading starts there
     const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,
       settings,
-      { dispose: () => environments.dispose() },
-      { dispose: () => history.dispose() },
+      workspace,
+      kube,
       refresh,
       previews,
       view,
@@ -73,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const activationMs = performance.now() - t0;
     const loadMs = bundleLoadMs();
     log.info(`GitOps Pilot ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${loadMs === undefined ? '' : ` (loading took ${loadMs.toFixed(1)} ms)`}`);
-    return { environments, environmentsTree: view.provider, images: images.model, imagesTree: images.view.provider, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
+    return { workspace, environments, environmentsTree: view.provider, environmentsView: view.view, images: images.model, imagesTree: images.view.provider, rollouts: rolloutApi(rollouts), setting: (name) => settings.get(name), activationMs, loadMs };
   } catch (err) {
     // VS Code would show nothing: say so, and keep the log for the details
     log.error('activation failed', err);

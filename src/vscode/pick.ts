@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { cancelled, inputError } from '../core/errors';
 import type { Services } from './commands/types';
-import type { EnvironmentEntry } from './views/environments/model';
-import { EnvironmentNode, imageText } from './views/environments/nodes';
+import type { EnvironmentEntry } from '../core/workspace/environments';
+import { imageText } from './format';
+import { EnvironmentNode } from './views/environments/nodes';
 
 /**
  * The environment a command acts on: the tree node it was invoked on, an environment given by id
@@ -15,7 +16,7 @@ export async function pickEnvironment(
   opts: { placeHolder: string; filter?: (e: EnvironmentEntry) => boolean } = { placeHolder: 'Choose an environment' },
 ): Promise<EnvironmentEntry> {
   if (arg instanceof EnvironmentNode) return arg.entry;
-  await s.environments.ensureLoaded();
+  await s.workspace.ensureLoaded();
   const given = givenEnvironment(s, arg);
   if (given) return given;
   const entries = s.environments.environments.filter(opts.filter ?? (() => true));

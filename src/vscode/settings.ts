@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Emitter } from '../core/util/events';
-import { Disposable } from './lifecycle';
+import { DisposableOwner } from '../core/util/lifecycle';
 
 /**
  * Typed access to the extension's settings (the only place that reads `gitopsPilot.*`).
@@ -29,7 +29,7 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export type SettingValue<K extends SettingName> = (typeof SETTINGS)[K]['default'];
 
-export class Settings extends Disposable {
+export class Settings extends DisposableOwner {
   private readonly changed = this.register(new Emitter<SettingName[]>());
   /** fires with the names of the settings that changed */
   readonly onDidChange = this.changed.event;

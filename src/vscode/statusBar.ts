@@ -10,7 +10,7 @@
  */
 import * as vscode from 'vscode';
 import type { ClusterTarget } from '../core/kube/environmentWatch';
-import type { DeclaredImage } from '../core/kube/liveState';
+import type { ImageRef } from '../core/gitops/message';
 import type { KubeSession } from '../core/kube/session';
 import { watchRollout, type RolloutProgress } from '../core/kube/watchRollout';
 import { isCancelled } from '../core/errors';
@@ -43,7 +43,7 @@ export interface WatchRequest {
   readonly projectRoot: string;
   readonly target: ClusterTarget;
   /** the image the deployment declared: done only once the cluster runs it */
-  readonly expect?: DeclaredImage;
+  readonly expect?: ImageRef;
   readonly timeoutMs: number;
   /** the environment's health URL, asked once it is rolled out */
   readonly healthUrl?: string;
@@ -54,7 +54,7 @@ const DONE_VISIBLE_MS = 60_000;
 /** How long a failed or timed-out indicator stays at most. */
 const FAILED_VISIBLE_MS = 30 * 60_000;
 
-export function indicatorText(env: string, p: RolloutProgress, expect?: DeclaredImage): { text: string; tooltip: string } {
+export function indicatorText(env: string, p: RolloutProgress, expect?: ImageRef): { text: string; tooltip: string } {
   const w = p.live.workload;
   let text: string;
   switch (p.state) {

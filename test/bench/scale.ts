@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { nullLogger } from '../../src/core/log';
-import { EnvironmentsModel } from '../../src/vscode/views/environments/model';
+import { EnvironmentsModel } from '../../src/core/workspace/environments';
 import { tempDir, writeTree } from '../support/tmp';
 import { runSuite } from '../vscode/launch';
 import { median, timed, type Results } from './results';

@@ -5,7 +5,7 @@ import { ExitCode, inputError } from '../../core/errors';
 import { readEnvironmentFile } from '../../core/gitops/environmentFile';
 import { configuredTarget, type ClusterTarget } from '../../core/kube/environmentWatch';
 import { kubeconfigSource } from '../../core/kube/kubeconfig';
-import type { DeclaredImage } from '../../core/kube/liveState';
+import type { ImageRef } from '../../core/gitops/message';
 import { rolloutStatus } from '../../core/kube/rolloutStatus';
 import { KubeSession } from '../../core/kube/session';
 import { rolloutSnapshot, watchRollout, type RolloutProgress } from '../../core/kube/watchRollout';
@@ -98,7 +98,7 @@ ${flagHelp(flags)}`,
     }
 
     let target: ClusterTarget;
-    let expect: DeclaredImage | undefined;
+    let expect: ImageRef | undefined;
     let environment: string | undefined;
     let healthUrl: string | undefined;
     if (f.env !== undefined) {
@@ -154,7 +154,7 @@ ${flagHelp(flags)}`,
   },
 };
 
-function report(p: RolloutProgress, ctx: { json: boolean; environment?: string; target: ClusterTarget; expect?: DeclaredImage }, io: CliIO): number {
+function report(p: RolloutProgress, ctx: { json: boolean; environment?: string; target: ClusterTarget; expect?: ImageRef }, io: CliIO): number {
   const live = p.live;
   // a permanent error (context or workload missing, forbidden, ...) exits as it would without --watch
   if (p.error && p.state === 'failed') throw p.error;

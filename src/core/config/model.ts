@@ -3,6 +3,15 @@ import type { PilotError } from '../errors';
 import type { ImageLocator } from '../yaml/locate';
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'rollout';
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['deployment', 'statefulset', 'daemonset', 'rollout'];
+
+/** `deployment/web` → { kind, name }; undefined when it is not `<kind>/<name>` with a known kind. */
+export function parseWorkload(text: string | undefined): { kind: WorkloadKind; name: string } | undefined {
+  if (!text) return undefined;
+  const [kind, name, ...rest] = text.split('/');
+  if (rest.length || !name || !WORKLOAD_KINDS.includes(kind as WorkloadKind)) return undefined;
+  return { kind: kind as WorkloadKind, name };
+}
 
 export interface Environment {
   /** unique within a project: the name, or `<app>/<name>` in an apps/ monorepo */

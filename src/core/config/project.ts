@@ -10,7 +10,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { inputError, PilotError, type SourceLocation } from '../errors';
 import { parseKeyPath, type ImageLocator } from '../yaml/locate';
 import { CONFIG_FILE_NAMES, parseConfig } from './configFile';
-import type { Environment, EnvironmentConfig, PilotConfig, Project, WorkloadKind } from './model';
+import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project } from './model';
 import { conventionalPromotions, isConventionallyProtected, orderByPromotion } from './promotion';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -115,11 +115,8 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (key?: strin
   else if (ec.path !== undefined) locator = { kind: 'helm', path: parseKeyPath(ec.path) };
   else if (isKustomization) locator = { kind: 'kustomize' };
   else locator = { kind: 'helm', path: [...DEFAULT_HELM_PATH] };
-  let workload: Environment['workload'];
-  if (ec.workload) {
-    const [kind, name] = ec.workload.split('/') as [WorkloadKind, string];
-    workload = { kind, name };
-  }
+  // the schema has checked its form
+  const workload = parseWorkload(ec.workload);
   return {
     id: ec.name,
     name: ec.name,

@@ -112,14 +112,14 @@ export function tagCall(source: string, target: string): DockerCall<void> {
   };
 }
 
-export interface PushResult {
+export interface DockerPushOutput {
   readonly digest: string;
   /** manifest size in bytes */
   readonly size: number;
   readonly layers: LayerCounts;
 }
 
-export function pushCall(ref: string): DockerCall<PushResult> {
+export function pushCall(ref: string): DockerCall<DockerPushOutput> {
   checkTaggedReference(ref);
   return {
     args: ['push', ref],

@@ -5,13 +5,14 @@
  * events) and turns them into a LiveState on every change. Used by the tree (one per environment shown),
  * the status bar and `gitops-pilot rollout-status` (through watchRollout).
  */
-import type { Environment, WorkloadKind } from '../config/model';
+import { parseWorkload, type Environment, type WorkloadKind } from '../config/model';
 import { PilotError } from '../errors';
 import { Emitter, type Disposable, type Event } from '../util/events';
 import { crdMissing, kubeError, KubeApiError, namespaceMissing, workloadMissing } from './errors';
 import type { Informer, Subscription } from './informer';
 import type { ContextInfo } from './kubeconfig';
-import { computeLiveState, healthOf, summaryOf, type DeclaredImage, type LiveState } from './liveState';
+import { computeLiveState, healthOf, summaryOf, type LiveState } from './liveState';
+import type { ImageRef } from '../gitops/message';
 import { formatLabelSelector, qualified, resourcePath, WORKLOAD_RESOURCES, type ResourceName } from './resources';
 import type { KubeSession } from './session';
 
@@ -25,15 +26,27 @@ export interface ClusterTarget {
   readonly argocd?: { readonly application: string; readonly namespace: string };
 }
 
-/** Where gitops-pilot.yaml says an environment runs; undefined when it names no workload. */
-export function configuredTarget(env: Environment): ClusterTarget | undefined {
-  if (!env.workload) return undefined;
-  return {
-    ...(env.cluster?.context ? { context: env.cluster.context } : {}),
-    ...(env.cluster?.namespace ? { namespace: env.cluster.namespace } : {}),
-    workload: env.workload,
-    ...(env.argocd ? { argocd: env.argocd } : {}),
-  };
+/**
+ * Where a user picked that an environment runs, in one workspace ("Select Kubernetes Context…"): each
+ * field overrides gitops-pilot.yaml's.
+ */
+export interface ClusterMapping {
+  readonly context?: string;
+  readonly namespace?: string;
+  /** `deployment/web` */
+  readonly workload?: string;
+}
+
+/**
+ * Where an environment runs: gitops-pilot.yaml's cluster and workload, under the mapping picked in this
+ * workspace when there is one. Undefined when neither names a workload.
+ */
+export function configuredTarget(env: Environment, mapping?: ClusterMapping): ClusterTarget | undefined {
+  const workload = parseWorkload(mapping?.workload) ?? env.workload;
+  if (!workload) return undefined;
+  const context = mapping?.context ?? env.cluster?.context;
+  const namespace = mapping?.namespace ?? env.cluster?.namespace;
+  return { ...(context ? { context } : {}), ...(namespace ? { namespace } : {}), workload, ...(env.argocd ? { argocd: env.argocd } : {}) };
 }
 
 const CONNECTING: LiveState = { health: 'connecting', summary: 'connecting…', stale: false, replicaSets: [], pods: [], events: [], detailed: false };
@@ -74,7 +87,7 @@ export class EnvironmentWatch implements Disposable {
   constructor(
     private readonly session: KubeSession,
     readonly target: ClusterTarget,
-    private declared: DeclaredImage | undefined = undefined,
+    private declared: ImageRef | undefined = undefined,
   ) {
     void this.connect();
   }
@@ -89,7 +102,7 @@ export class EnvironmentWatch implements Disposable {
   }
 
   /** The image git declares (for drift); recomputes the state. */
-  setDeclared(declared: DeclaredImage | undefined): void {
+  setDeclared(declared: ImageRef | undefined): void {
     if (JSON.stringify(declared) === JSON.stringify(this.declared)) return;
     this.declared = declared;
     this.schedule();

@@ -6,15 +6,10 @@
  */
 import type { WorkloadKind } from '../config/model';
 import type { PilotError } from '../errors';
+import type { ImageRef } from '../gitops/message';
 import { registryOf, tryParseImageReference } from '../images/reference';
 import { rolloutStatus, type RolloutVerdict } from './rolloutStatus';
 import { formatLabelSelector, type KubeObject } from './resources';
-
-export interface DeclaredImage {
-  readonly repository?: string;
-  readonly tag?: string;
-  readonly digest?: string;
-}
 
 export interface ContainerImage {
   readonly container: string;
@@ -137,12 +132,15 @@ export interface LiveInputs {
   readonly pods?: readonly KubeObject[];
   readonly events?: readonly KubeObject[];
   readonly app?: KubeObject;
-  readonly declared?: DeclaredImage;
+  readonly declared?: ImageRef;
   readonly detailed: boolean;
 }
 
 /** Waiting reasons after which a pod will not become ready without a change (kubectl would wait until the deadline). */
 export const STUCK_REASONS: readonly string[] = ['ImagePullBackOff', 'CrashLoopBackOff', 'OOMKilled', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'];
+
+/** Reasons a pod row shows as a problem: the stuck ones, and those that may yet pass (a pull retried, no node yet, evicted). */
+export const POD_PROBLEM_REASONS: readonly string[] = [...STUCK_REASONS, 'ErrImagePull', 'Unschedulable', 'Evicted'];
 
 const REVISION_ANNOTATIONS = ['deployment.kubernetes.io/revision', 'rollout.argoproj.io/revision'];
 const HASH_LABELS = ['pod-template-hash', 'rollouts-pod-template-hash', 'controller-revision-hash'];
@@ -179,7 +177,7 @@ function imageLabel(i: ContainerImage): string {
 }
 
 /** Does the workload run what git declares? Compares tags, and digests when both sides pin one. */
-export function computeDrift(images: readonly ContainerImage[], declared: DeclaredImage | undefined): Drift | undefined {
+export function computeDrift(images: readonly ContainerImage[], declared: ImageRef | undefined): Drift | undefined {
   if (!declared || (!declared.tag && !declared.digest)) return undefined;
   const relevant = relevantImages(images, declared.repository);
   if (!relevant.length) return undefined;
@@ -196,7 +194,7 @@ export function computeDrift(images: readonly ContainerImage[], declared: Declar
 }
 
 /** Whether the workload's template runs the declared image (the rollout of a bump has reached the cluster). */
-export function runsDeclared(images: readonly ContainerImage[], declared: DeclaredImage): boolean {
+export function runsDeclared(images: readonly ContainerImage[], declared: ImageRef): boolean {
   return computeDrift(images, declared)?.drifted === false;
 }
 
@@ -487,7 +485,7 @@ export function healthOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'dr
 }
 
 /** `demo-app 1.0.5 · Synced · Healthy`, `demo-app 1.0.5 · Progressing 2/3`, `demo-app 1.0.4 · OutOfSync · drift (git: 1.0.5)` */
-export function summaryOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'drift' | 'argo' | 'health'>, declared?: DeclaredImage): string {
+export function summaryOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'drift' | 'argo' | 'health'>, declared?: ImageRef): string {
   if (s.error) return s.error.message;
   const w = s.workload;
   if (!w) return 'connecting…';

@@ -67,7 +67,8 @@ interface Condition {
   message?: string;
 }
 
-interface KubeObject {
+/** A workload as read here: the API's KubeObject (resources.ts) before anything about it is checked. */
+interface UntrustedObject {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
@@ -157,7 +158,7 @@ export function rolloutStatus(obj: unknown, opts: RolloutStatusOptions = {}): Ro
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw inputError('rollout-status-not-object', 'Rollout status needs a Kubernetes object (a JSON object with kind and apiVersion).');
   }
-  const o = obj as KubeObject;
+  const o = obj as UntrustedObject;
   const group = apiGroup(o.apiVersion);
   switch (o.kind) {
     case 'Deployment':
@@ -206,13 +207,13 @@ function q(s: string): string {
   return JSON.stringify(s);
 }
 
-function metaName(o: KubeObject): string {
+function metaName(o: UntrustedObject): string {
   return typeof o.metadata?.name === 'string' ? o.metadata.name : '';
 }
 
 // ── Deployment ──────────────────────────────────────────────────────────────────────────────────────
 
-function deploymentStatus(o: KubeObject, revision: number): RolloutVerdict {
+function deploymentStatus(o: UntrustedObject, revision: number): RolloutVerdict {
   const name = metaName(o);
   const spec = record<DeploymentSpec>(o.spec);
   const status = record<DeploymentStatus>(o.status);
@@ -258,7 +259,7 @@ function deploymentStatus(o: KubeObject, revision: number): RolloutVerdict {
 
 // ── DaemonSet ───────────────────────────────────────────────────────────────────────────────────────
 
-function daemonSetStatus(o: KubeObject): RolloutVerdict {
+function daemonSetStatus(o: UntrustedObject): RolloutVerdict {
   const name = metaName(o);
   const spec = record<DaemonSetSpec>(o.spec);
   const status = record<DaemonSetStatus>(o.status);
@@ -286,7 +287,7 @@ function daemonSetStatus(o: KubeObject): RolloutVerdict {
 
 // ── StatefulSet ─────────────────────────────────────────────────────────────────────────────────────
 
-function statefulSetStatus(o: KubeObject): RolloutVerdict {
+function statefulSetStatus(o: UntrustedObject): RolloutVerdict {
   const spec = record<StatefulSetSpec>(o.spec);
   const status = record<StatefulSetStatus>(o.status);
   const desired = optNum(spec.replicas) ?? 1;
@@ -334,7 +335,7 @@ function statefulSetStatus(o: KubeObject): RolloutVerdict {
 
 type RolloutPhase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded' | string;
 
-function argoRolloutStatus(o: KubeObject): RolloutVerdict {
+function argoRolloutStatus(o: UntrustedObject): RolloutVerdict {
   const spec = record<RolloutSpec>(o.spec);
   const status = record<RolloutStatus>(o.status);
   const desired = optNum(spec.replicas) ?? 1;

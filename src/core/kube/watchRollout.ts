@@ -12,7 +12,8 @@
 import { cancelled, isCancelled, type PilotError } from '../errors';
 import { EnvironmentWatch, PERMANENT_ERRORS, type ClusterTarget } from './environmentWatch';
 import { checkHealthUrl, validateHealthUrl, type HealthCheckOptions } from './healthCheck';
-import { failedReason, relevantImages, runsDeclared, type DeclaredImage, type LiveState } from './liveState';
+import { failedReason, relevantImages, runsDeclared, type LiveState } from './liveState';
+import type { ImageRef } from '../gitops/message';
 import type { KubeSession } from './session';
 
 export type RolloutWatchState = 'waiting' | 'progressing' | 'done' | 'failed' | 'timeout';
@@ -34,14 +35,14 @@ export interface RolloutProgress {
 
 export interface EvaluateOptions {
   /** the image a deployment declared: done only once the workload runs it */
-  readonly expect?: DeclaredImage;
+  readonly expect?: ImageRef;
   /** ms since the epoch: Argo CD operations started before this do not fail the watch */
   readonly since?: number;
   /** a pod of the new revision that cannot start fails the rollout (default true) */
   readonly failFast?: boolean;
 }
 
-function running(live: LiveState, expect?: DeclaredImage): string | undefined {
+function running(live: LiveState, expect?: ImageRef): string | undefined {
   const w = live.workload;
   if (!w) return undefined;
   const first = relevantImages(w.images, expect?.repository)[0];
@@ -110,7 +111,7 @@ type Outcome<T> = { readonly value: T } | { readonly error: unknown };
 function follow<T>(
   session: KubeSession,
   target: ClusterTarget,
-  opts: { readonly expect?: DeclaredImage; readonly signal?: AbortSignal; readonly timeoutMs?: number },
+  opts: { readonly expect?: ImageRef; readonly signal?: AbortSignal; readonly timeoutMs?: number },
   decide: (live: LiveState) => Outcome<T> | undefined,
   onTimeout: (live: LiveState) => Outcome<T>,
 ): Promise<T> {
@@ -205,7 +206,7 @@ export function rolloutSnapshot(session: KubeSession, target: ClusterTarget, opt
  * image its file declares, rolled out by kubectl's rules. Anything else is unhealthy, with the reason —
  * including a cluster that cannot be asked (the promotion cannot be vouched for).
  */
-export async function rolloutHealth(session: KubeSession, target: ClusterTarget, declared: DeclaredImage | undefined, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ healthy: boolean; reason: string }> {
+export async function rolloutHealth(session: KubeSession, target: ClusterTarget, declared: ImageRef | undefined, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ healthy: boolean; reason: string }> {
   try {
     const p = await rolloutSnapshot(session, target, { ...(declared ? { expect: declared } : {}), timeoutMs: opts.timeoutMs ?? 20_000, signal: opts.signal });
     if (p.state === 'done') return { healthy: true, reason: p.message };

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { cancelled } from '../../core/errors';
 import { pickEnvironment } from '../pick';
-import { imageText } from '../views/environments/nodes';
+import { imageText } from '../format';
 import type { CommandDef } from './types';
 
 /** Compare with…: the two environments' files side by side in the diff editor. */

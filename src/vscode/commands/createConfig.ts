@@ -30,7 +30,7 @@ export const createConfig: CommandDef = {
     // 'wx': never overwrite a config that appeared meanwhile
     await writeFile(file, configTemplate(project, basename(root).toLowerCase().replace(/[^a-z0-9-]+/g, '-')), { flag: 'wx' });
     s.log.info(`created ${file}`);
-    s.refresh.trigger('config created');
+    void s.refresh.trigger('config created');
     await vscode.window.showTextDocument(vscode.Uri.file(file));
   },
 };

@@ -4,7 +4,7 @@ import { setImageFlow } from '../deploy/flows';
 import { requireTrust } from '../deploy/run';
 import { environmentsFor } from '../images/flows';
 import { TagNode } from '../views/images/nodes';
-import { imageText } from '../views/environments/nodes';
+import { imageText } from '../format';
 import type { CommandDef } from './types';
 
 /**
@@ -27,7 +27,7 @@ export const deployImageTo: CommandDef = {
     } else {
       throw inputError('deploy.noImage', 'Deploy to… needs an image tag', { hint: 'Right-click a tag in the Images view' });
     }
-    await s.environments.ensureLoaded();
+    await s.workspace.ensureLoaded();
     const candidates = environmentsFor(s, repository);
     if (!candidates.length) throw inputError('env.none', 'No environments found in this workspace', { hint: 'Open the GitOps repository, or describe it in gitops-pilot.yaml' });
     let entry = typeof envArg === 'string' ? candidates.find((e) => e.env.id === envArg) : undefined;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { cancelled } from '../../core/errors';
 import { noTarget, promoteFlow, promotionTargets } from '../deploy/flows';
 import { pickEnvironment } from '../pick';
-import { imageText } from '../views/environments/nodes';
+import { imageText } from '../format';
 import type { CommandDef } from './types';
 
 /** Promote to…: any environment this one promotes to (from promoteFrom in the config or the naming convention). */

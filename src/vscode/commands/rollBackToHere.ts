@@ -1,6 +1,6 @@
 import { inputError } from '../../core/errors';
 import { rollbackFlow } from '../deploy/flows';
-import { HistoryEntryNode } from '../views/environments/nodes';
+import { HistoryEntryNode } from '../views/environments/historyNodes';
 import type { CommandDef } from './types';
 
 /** "Roll Back to This" on a History row: deploy the image that commit deployed. */

@@ -6,7 +6,9 @@ import type { KubeSession } from '../../core/kube/session';
 import { requireTrust } from '../deploy/run';
 import { requireRollouts } from '../kube/pick';
 import { pickEnvironment } from '../pick';
-import { entryKey, parseWorkload, type ClusterMapping } from '../views/environments/liveModel';
+import { parseWorkload } from '../../core/config/model';
+import type { ClusterMapping } from '../../core/kube/environmentWatch';
+import { entryKey } from '../../core/workspace/live';
 import type { CommandDef } from './types';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

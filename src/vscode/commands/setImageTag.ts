@@ -1,7 +1,7 @@
 import { setImageFlow } from '../deploy/flows';
 import { pickTag, type TagSuggestion } from '../deploy/prompts';
 import { pickEnvironment } from '../pick';
-import type { EnvironmentEntry } from '../views/environments/model';
+import type { EnvironmentEntry } from '../../core/workspace/environments';
 import type { CommandDef, Services } from './types';
 
 /**

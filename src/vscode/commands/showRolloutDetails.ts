@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { inputError } from '../../core/errors';
-import { entryKey } from '../views/environments/liveModel';
+import { entryKey } from '../../core/workspace/live';
 import { requireRollouts } from '../kube/pick';
 import { pickEnvironment } from '../pick';
 import type { CommandDef } from './types';
@@ -16,7 +16,7 @@ export const showRolloutDetails: CommandDef = {
     const arg = typeof node === 'string' && typeof projectRoot === 'string' ? (s.environments.find(node, projectRoot) ?? node) : node;
     const entry = await pickEnvironment(s, arg, { placeHolder: 'Show the rollout of which environment?' });
     await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    await s.environments.ensureLoaded();
+    await s.workspace.ensureLoaded();
     if (!(await rollouts.reveal(entryKey(entry)))) {
       throw inputError('env.notShown', `${entry.env.name} is not in the Environments view`, { hint: 'Refresh the Environments view' });
     }

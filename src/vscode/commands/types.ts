@@ -7,8 +7,9 @@ import type { TagSuggestion } from '../deploy/prompts';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
 import type { Settings } from '../settings';
-import type { EnvironmentsModel } from '../views/environments/model';
-import type { HistoryModel } from '../views/environments/historyModel';
+import type { EnvironmentsModel } from '../../core/workspace/environments';
+import type { HistoryModel } from '../../core/workspace/history';
+import type { Workspace } from '../../core/workspace/workspace';
 
 /** Extension points later features fill in (registry checks, rollout health, watching after a deploy). */
 export interface DeployHooks {
@@ -24,8 +25,13 @@ export interface Services {
   readonly context: vscode.ExtensionContext;
   readonly log: Log;
   readonly settings: Settings;
+  /** the data (environments, history, images, live state); only `refresh` tells it to change */
+  readonly workspace: Workspace;
+  /** the workspace's environments (read them; `workspace.ensureLoaded()` before a command needs them) */
   readonly environments: EnvironmentsModel;
+  /** the RefreshManager: the Refresh buttons, a deployment or a push made here */
   readonly refresh: RefreshManager;
+  /** the workspace's deploy history (`get` reads it when a command needs it) */
   readonly history: HistoryModel;
   readonly previews: PreviewDocuments;
   readonly hooks: DeployHooks;

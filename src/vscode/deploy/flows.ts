@@ -10,7 +10,7 @@ import { imageString, type ImageRef } from '../../core/gitops/message';
 import { guardProtected, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, setImage } from '../../core/gitops/operations';
 import type { ImageChange } from '../../core/gitops/imageEdit';
 import type { Services } from '../commands/types';
-import type { EnvironmentEntry } from '../views/environments/model';
+import type { EnvironmentEntry } from '../../core/workspace/environments';
 import { confirmDeployment, confirmProtected } from './prompts';
 import { operationContext, requireTrust, runDeployment } from './run';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../lifecycle';
+import { DisposableOwner } from '../../core/util/lifecycle';
 
 export const PREVIEW_SCHEME = 'gitops-pilot-preview';
 
@@ -7,7 +7,7 @@ export const PREVIEW_SCHEME = 'gitops-pilot-preview';
  * Read-only documents holding "the file after the change", shown on the right of VS Code's diff editor
  * against the real file on the left. Nothing is written until the user confirms.
  */
-export class PreviewDocuments extends Disposable implements vscode.TextDocumentContentProvider {
+export class PreviewDocuments extends DisposableOwner implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
   private readonly changed = this.register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;

@@ -39,8 +39,7 @@ export async function runDeployment(s: Services, title: string, project: Project
       sub.dispose();
     }
   });
-  s.refresh.filesChanged([result.env.file]);
-  s.history.invalidate(result.env.file);
+  void s.refresh.deploymentMade(result.env);
   const where = result.status === 'pushed' ? `pushed ${result.commit?.slice(0, 7)} to ${result.remote}/${result.pushedTo}` : result.status === 'committed' ? `committed ${result.commit?.slice(0, 7)} locally (not pushed)` : '';
   if (result.status === 'unchanged') {
     void vscode.window.showInformationMessage(`${result.env.name} already declares ${imageString(result.after.tag ? result.after : result.before)}: nothing to commit.`);

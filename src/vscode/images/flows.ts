@@ -18,7 +18,8 @@ import { timeAgo } from '../../core/util/time';
 import type { Services } from '../commands/types';
 import { setImageFlow } from '../deploy/flows';
 import { requireTrust } from '../deploy/run';
-import type { EnvironmentEntry } from '../views/environments/model';
+import { shortImage } from '../format';
+import type { EnvironmentEntry } from '../../core/workspace/environments';
 import type { ImageFeature } from './feature';
 import { requireImageProject } from './support';
 
@@ -136,12 +137,12 @@ async function pickLocalTag(s: Services, project: Project): Promise<{ tag: strin
 
 export async function pushFlow(s: Services, project: Project, tag?: string): Promise<PushResult> {
   requireTrust('Push Image');
-  const f = imageFeature(s);
+  imageFeature(s);
   const chosen = tag !== undefined ? { tag, repository: undefined } : await pickLocalTag(s, project);
   const pushed = await withImageProgress(s, `Pushing ${chosen.tag}`, (ctx) =>
     pushImage(ctx, { project, tag: chosen.tag, ...(chosen.repository ? { repository: chosen.repository } : {}), createRepository: askCreateRepository }),
   );
-  void f.model.invalidate(pushed.repository).catch(() => undefined);
+  void s.refresh.imagePushed(pushed.repository);
   offerDeploy(s, project, pushed);
   return pushed;
 }
@@ -190,15 +191,9 @@ export async function shipFlow(s: Services, project: Project): Promise<ShipOutco
     const p = await pushImage({ ...ctx, onProgress: (m) => ctx.onProgress?.(`push: ${m}`) }, { project, tag: b.tag, repository: b.repository, built: true, createRepository: askCreateRepository });
     return { build: b, push: p };
   });
-  void imageFeature(s).model.invalidate(push.repository).catch(() => undefined);
+  void s.refresh.imagePushed(push.repository);
   await setImageFlow(s, entry, push.tag);
   return { build, push, env: env.id };
-}
-
-/** `…/demo-app:3f9a1c2` → `demo-app:3f9a1c2` for messages (the log has the full reference). */
-export function shortImage(image: string): string {
-  const slash = image.lastIndexOf('/');
-  return slash >= 0 ? image.slice(slash + 1) : image;
 }
 
 /** Environments that deploy `repository` (by their declared image), else all environments of the workspace. */

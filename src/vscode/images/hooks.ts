@@ -10,23 +10,11 @@ import { timeAgo } from '../../core/util/time';
 import type { TagSuggestion } from '../deploy/prompts';
 import { checkImageInEcr, ecrTargetOf } from '../../core/images/registryCheck';
 import type { ImageSupport } from './support';
+import { formatBytes } from '../format';
 
 export interface ImageHooks {
   checkImage(image: { repository: string; tag: string }): Promise<RegistryCheck>;
   recentTags(repository: string): Promise<TagSuggestion[]>;
-}
-
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
 export function imageHooks(support: ImageSupport, projects: () => readonly Project[], enabled: () => boolean): ImageHooks {

@@ -1,7 +1,7 @@
 /**
  * The cluster side of the editor, built once in activate(): the Kubernetes session (created on first
- * use: the SDK loads only when a watch starts), the mappings picked per workspace, the live model the
- * Environments tree reads, and the status-bar rollout indicator. Also the deploy hooks it fills in:
+ * use: the SDK loads only when a watch starts) and the mappings picked per workspace (KubeAccess, which
+ * the Workspace's live model uses), and the status-bar rollout indicator. Also the deploy hooks it fills in:
  * watch the rollout after a deployment, and refuse to promote into a protected environment from a
  * source whose rollout is not healthy.
  */
@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Environment } from '../../core/config/model';
 import type { ClusterTarget } from '../../core/kube/environmentWatch';
 import { kubeconfigSource } from '../../core/kube/kubeconfig';
-import type { DeclaredImage } from '../../core/kube/liveState';
+import type { ImageRef } from '../../core/gitops/message';
 import { KubeSession } from '../../core/kube/session';
 import { rolloutHealth, type RolloutProgress } from '../../core/kube/watchRollout';
 import type { PoolStats } from '../../core/kube/informer';
@@ -19,8 +19,8 @@ import type { DeployHooks } from '../commands/types';
 import type { Log } from '../log';
 import type { Settings } from '../settings';
 import { RolloutStatusBar, type RolloutItemState } from '../statusBar';
-import { ClusterMappings, entryKey, LiveModel } from '../views/environments/liveModel';
-import type { EnvironmentEntry, EnvironmentsModel } from '../views/environments/model';
+import { ClusterMappings, entryKey, type LiveModel } from '../../core/workspace/live';
+import type { EnvironmentEntry, EnvironmentsModel } from '../../core/workspace/environments';
 
 /** What tests, benchmarks and other extensions see of the cluster side (ExtensionApi.rollouts). */
 export interface RolloutApi {
@@ -61,7 +61,7 @@ export interface RolloutFeature extends vscode.Disposable {
   /** the environment a core Environment belongs to, in the tree's model */
   entryOf(env: Environment): EnvironmentEntry | undefined;
   /** Watches the rollout in the status bar; with `expect`, until the cluster runs that image. */
-  watch(entry: EnvironmentEntry, expect?: DeclaredImage): Promise<RolloutProgress | undefined>;
+  watch(entry: EnvironmentEntry, expect?: ImageRef): Promise<RolloutProgress | undefined>;
   /** Shows an environment in the tree, expanded (the status bar's click); false when it is not there. */
   reveal(key: string): Promise<boolean>;
   /** the view registers how to reveal an environment */
@@ -70,40 +70,57 @@ export interface RolloutFeature extends vscode.Disposable {
   timeoutMs(): number;
 }
 
-export function createRolloutFeature(o: { context: vscode.ExtensionContext; log: Log; settings: Settings; environments: EnvironmentsModel }): RolloutFeature {
-  let session: KubeSession | undefined;
-  let lastStamp = '';
-  const getSession = () => {
-    if (!session) {
-      session = new KubeSession({ kubeconfig: () => kubeconfigSource(o.settings.get('kubeconfig'), process.env), log: o.log });
-      lastStamp = session.loader.stamp();
+/**
+ * The Kubernetes side the Workspace needs before the feature is built: the session (made on first use,
+ * so the SDK loads only when a watch starts), the mappings picked per workspace, and whether the
+ * kubeconfig files changed since the session read them (the RefreshManager asks on window focus).
+ */
+export class KubeAccess implements vscode.Disposable {
+  private current: KubeSession | undefined;
+  private lastStamp = '';
+  readonly mappings: ClusterMappings;
+
+  constructor(private readonly o: { context: vscode.ExtensionContext; log: Log; settings: Settings }) {
+    this.mappings = new ClusterMappings(o.context.workspaceState);
+  }
+
+  readonly session = (): KubeSession => {
+    if (!this.current) {
+      this.current = new KubeSession({ kubeconfig: () => kubeconfigSource(this.o.settings.get('kubeconfig'), process.env), log: this.o.log });
+      this.lastStamp = this.current.loader.stamp();
     }
-    return session;
+    return this.current;
   };
-  const mappings = new ClusterMappings(o.context.workspaceState);
-  const live = new LiveModel({ session: getSession, environments: o.environments, mappings, enabled: () => vscode.workspace.isTrusted, log: o.log });
+
+  hasSession(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** true once per change of the kubeconfig files (e.g. fixed in a terminal by aws eks update-kubeconfig) */
+  readonly kubeconfigChanged = (): boolean => {
+    if (!this.current) return false;
+    const stamp = this.current.loader.stamp();
+    if (stamp === this.lastStamp) return false;
+    this.lastStamp = stamp;
+    return true;
+  };
+
+  dispose(): void {
+    this.mappings.dispose();
+    void this.current?.dispose();
+  }
+}
+
+export function createRolloutFeature(o: { log: Log; settings: Settings; kube: KubeAccess; live: LiveModel; environments: EnvironmentsModel }): RolloutFeature {
+  const { kube, live } = o;
+  const getSession = kube.session;
   const statusBar = new RolloutStatusBar(getSession, o.log);
   let revealer: ((key: string) => Promise<boolean>) | undefined;
-  const subs: vscode.Disposable[] = [
-    o.settings.onDidChange((names) => {
-      if (names.includes('kubeconfig')) live.reconnect();
-    }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => live.sync()),
-    // the kubeconfig may have been fixed in a terminal (aws eks update-kubeconfig): look when the window is back
-    vscode.window.onDidChangeWindowState((e) => {
-      if (!e.focused || !session) return;
-      const stamp = session.loader.stamp();
-      if (stamp !== lastStamp) {
-        lastStamp = stamp;
-        live.reconnect();
-      }
-    }),
-  ];
   const timeoutMs = () => parseDuration(o.settings.get('rolloutTimeout')) ?? 10 * 60_000;
   const feature: RolloutFeature = {
-    hasSession: () => session !== undefined,
+    hasSession: () => kube.hasSession(),
     session: getSession,
-    mappings,
+    mappings: kube.mappings,
     live,
     statusBar,
     target: (entry) => live.target(entry),
@@ -119,11 +136,7 @@ export function createRolloutFeature(o: { context: vscode.ExtensionContext; log:
     },
     timeoutMs,
     dispose() {
-      for (const s of subs.splice(0)) s.dispose();
       statusBar.dispose();
-      live.dispose();
-      mappings.dispose();
-      void session?.dispose();
     },
   };
   return feature;

@@ -5,7 +5,7 @@ import type { ClusterTarget } from '../../core/kube/environmentWatch';
 import type { Services } from '../commands/types';
 import { requireTrust } from '../deploy/run';
 import { pickEnvironment } from '../pick';
-import type { EnvironmentEntry } from '../views/environments/model';
+import type { EnvironmentEntry } from '../../core/workspace/environments';
 import type { RolloutFeature } from './feature';
 
 export function requireRollouts(s: Services): RolloutFeature {

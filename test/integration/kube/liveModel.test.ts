@@ -8,24 +8,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nullLogger } from '../../../src/core/log';
-import { ClusterMappings, entryKey, LiveModel, type MementoLike } from '../../../src/vscode/views/environments/liveModel';
-import { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import { ClusterMappings, entryKey, LiveModel } from '../../../src/core/workspace/live';
+import { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { createRolledOutDeployment, startKubeSim, type KubeSim } from '../../support/kubesim';
 import { tempDir, writeTree } from '../../support/tmp';
 import { eventually, simSession, type SimSession } from './harness';
+import { MemoryMemento } from '../../support/memento';
 
 const REPO = 'registry.example.com/demo-app';
-
-class Memento implements MementoLike {
-  private readonly data = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.data.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Thenable<void> {
-    this.data.set(key, value);
-    return Promise.resolve();
-  }
-}
 
 describe('live model: a collapsed environment that is rolling out says why it is stuck', () => {
   let sim: KubeSim;
@@ -46,7 +36,7 @@ describe('live model: a collapsed environment that is rolling out says why it is
     });
     model = new EnvironmentsModel(() => [dir], nullLogger);
     await model.reload();
-    live = new LiveModel({ session: () => s.session, environments: model, mappings: new ClusterMappings(new Memento()), enabled: () => true });
+    live = new LiveModel({ session: () => s.session, environments: model, mappings: new ClusterMappings(new MemoryMemento()), enabled: () => true });
     live.setActive(true);
   });
 

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import { nullLogger } from '../../../src/core/log';
-import { HistoryModel } from '../../../src/vscode/views/environments/historyModel';
-import type { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import { HistoryModel } from '../../../src/core/workspace/history';
+import type { EnvironmentsModel } from '../../../src/core/workspace/environments';
 
 const remote = process.env.GITOPS_PILOT_TEST_REMOTE!;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -22,14 +22,14 @@ function tagOf(model: EnvironmentsModel, id: string): string | undefined {
   return e?.file.ok ? e.file.declared.tag : undefined;
 }
 
-function until(model: EnvironmentsModel, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
+function until(event: (listener: () => void) => { dispose(): void }, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
   if (ok()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
       reject(new Error(`timed out waiting for ${what}`));
     }, ms);
-    const sub = model.onDidChange(() => {
+    const sub = event(() => {
       if (!ok()) return;
       clearTimeout(timer);
       sub.dispose();
@@ -47,7 +47,7 @@ suite('deployments from the editor', () => {
     root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     await vscode.commands.executeCommand('gitopsPilot.environments.focus');
     api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until(api.environments, () => api.environments.state.kind === 'loaded', 'the first load');
+    await until(api.environments.onDidChange, () => api.environments.state.kind === 'loaded', 'the first load');
   });
 
   test('Promote to staging on dev: the staging file changes by its tag only, the commit is on the remote, the tree shows it', async () => {
@@ -59,13 +59,13 @@ suite('deployments from the editor', () => {
     assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), 'promote(staging): demo-app 1.0.4 -> 1.0.5');
     assert.match(git(remote, 'log', '-1', '--format=%b', 'main'), /^Promoted-From: dev$/m);
     assert.equal(git(root, 'status', '--porcelain'), '', 'nothing left uncommitted');
-    await until(api.environments, () => tagOf(api.environments, 'staging') === '1.0.5', 'the tree to show staging at 1.0.5');
+    await until(api.environments.onDidChange, () => tagOf(api.environments, 'staging') === '1.0.5', 'the tree to show staging at 1.0.5');
   });
 
   test('Set Image Tag with an environment id and a tag deploys it', async () => {
     await vscode.commands.executeCommand('gitopsPilot.setImageTag', 'dev', 'sha-0c0ffee');
     assert.equal(git(remote, 'log', '-1', '--format=%s', 'main'), 'deploy(dev): demo-app 1.0.5 -> sha-0c0ffee');
-    await until(api.environments, () => tagOf(api.environments, 'dev') === 'sha-0c0ffee', 'dev at sha-0c0ffee');
+    await until(api.environments.onDidChange, () => tagOf(api.environments, 'dev') === 'sha-0c0ffee', 'dev at sha-0c0ffee');
     assert.match(readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8'), /^ {2}tag: sha-0c0ffee # set by GitOps Pilot$/m, 'the trailing comment stays');
   });
 
@@ -75,6 +75,41 @@ suite('deployments from the editor', () => {
     await vscode.commands.executeCommand('gitopsPilot.setImageTag', 'dev', '--upload-pack=touch /tmp/x');
     assert.equal(readFileSync(join(root, 'envs/dev/values.yaml'), 'utf8'), file);
     assert.equal(git(remote, 'rev-parse', 'main'), head);
+  });
+
+  test('a commit made by git outside the editor changes the History rows without Refresh', async () => {
+    const tree = api.environmentsTree;
+    const label = (n: unknown) => String((tree.getTreeItem(n) as vscode.TreeItem).label);
+    const historyRows = async () => {
+      const dev = ((await tree.getChildren()) as unknown[]).find((n) => label(n) === 'dev')!;
+      const history = ((await tree.getChildren(dev)) as unknown[]).find((n) => label(n) === 'History')!;
+      return { history, rows: ((await tree.getChildren(history)) as unknown[]).map(label) };
+    };
+    const history = api.workspace.history;
+    const latest = () => {
+      const s = history.state(api.environments.find('dev')!.env);
+      return s.kind === 'loaded' ? (s.value[0]?.after?.tag ?? 'none') : s.kind;
+    };
+    // expand dev's History as a user does: the refresh manager hears it and the workspace reads it
+    await api.environmentsView.reveal((await historyRows()).history, { expand: true });
+    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', "dev's History to be read");
+    assert.equal((await historyRows()).rows[0], '1.0.5 → sha-0c0ffee');
+
+    // the file edited in a terminal first (seen by the file watcher), then committed: only HEAD moves
+    const file = join(root, 'envs/dev/values.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('tag: sha-0c0ffee', 'tag: 1.0.7'));
+    await until(api.environments.onDidChange, () => tagOf(api.environments, 'dev') === '1.0.7', 'the tree to show the edit');
+    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', 'the History read again (nothing committed yet)');
+    git(root, 'commit', '-q', '-am', 'deploy(dev): demo-app sha-0c0ffee -> 1.0.7');
+    await until(history.onDidChange, () => latest() === '1.0.7', 'the History to show the terminal commit', 20_000);
+    assert.equal((await historyRows()).rows[0], 'sha-0c0ffee → 1.0.7');
+
+    // and back: a soft reset moves HEAD and leaves the file as it is
+    git(root, 'reset', '-q', '--soft', 'HEAD~1');
+    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', 'the History to drop the commit', 20_000);
+    assert.equal((await historyRows()).rows[0], '1.0.5 → sha-0c0ffee');
+    git(root, 'reset', '-q', '--hard', 'HEAD');
+    await until(api.environments.onDidChange, () => tagOf(api.environments, 'dev') === 'sha-0c0ffee', 'dev back at sha-0c0ffee');
   });
 
   test('the History of dev lists the deployment with its author', async () => {

@@ -85,7 +85,8 @@ suite('rollouts: the tree and the status bar follow the cluster', () => {
 
   test('expanded, dev shows the running image, the Argo CD app, the rollout with its pods, and events', async () => {
     const dev = await envNode('dev');
-    await children(dev); // expanding asks for the details
+    // expanded as a user does: the view tells the refresh manager, and the details are watched
+    await api.environmentsView.reveal(dev, { expand: true });
     await until(onLive, () => live('dev')?.detailed && live('dev')!.pods.length === 2, 'the pods of dev');
     assert.equal((await item(await child(dev, 'Running'))).description, '127.0.0.1:5000/demo-app:1.0.5');
     assert.match(String((await item(await child(dev, 'Argo CD'))).description), /^demo-app-dev · Synced · Healthy · [0-9a-f]{7}$/);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
-import type { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import type { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { note, print } from '../report';
 
 const EXTENSION_ID = 'gitops-pilot.gitops-pilot';

@@ -2,88 +2,14 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
-import { formatLocation, toPilotError, type PilotError, type SourceLocation } from '../../../core/errors';
+import type { LiveState } from '../../../core/kube/liveState';
+import type { EnvironmentEntry, ProjectEntry } from '../../../core/workspace/environments';
+import { entryKey } from '../../../core/workspace/live';
+import { escapeMarkdown, imageText, shortImage } from '../../format';
+import { ArgoNode, EventsGroupNode, HEALTH_WORDS, healthIcon, LiveProblemNode, RolloutGroupNode, SHORT_ERRORS } from './clusterNodes';
 import { environmentContextValue } from './contextValue';
-import { timeAgo } from '../../../core/util/time';
-import type { DeployRecord } from '../../../core/gitops/history';
-import type { HistoryModel } from './historyModel';
-import type { LiveHealth, LiveState } from '../../../core/kube/liveState';
-import { entryKey, type LiveModel } from './liveModel';
-import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from './model';
-
-export abstract class TreeNode {
-  abstract readonly id: string;
-  abstract toTreeItem(): vscode.TreeItem;
-  children(): TreeNode[] | Promise<TreeNode[]> {
-    return [];
-  }
-  constructor(readonly parent: TreeNode | undefined) {}
-}
-
-/** What nodes read from: the models, never I/O of their own. */
-export interface TreeContext {
-  readonly model: EnvironmentsModel;
-  readonly history: HistoryModel;
-  readonly trusted: () => boolean;
-  /** the cluster side: live state per environment (absent: no cluster rows) */
-  readonly live?: LiveModel;
-  /** EnvironmentNodes by entryKey as last rendered, so one environment can be refreshed alone */
-  readonly rendered?: Map<string, EnvironmentNode>;
-}
-
-export function openAt(file: string, loc?: Pick<SourceLocation, 'line' | 'col'>): vscode.Command {
-  const pos = new vscode.Position(Math.max(0, (loc?.line ?? 1) - 1), Math.max(0, (loc?.col ?? 1) - 1));
-  return { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(file), { selection: new vscode.Range(pos, pos), preview: true }] };
-}
-
-export function imageText(repository: string | undefined, tag: string | undefined, digest?: string): string {
-  const repo = repository ? basename(repository) : undefined;
-  const t = tag ?? 'tag not set';
-  return [repo, digest ? `${t}@${digest.slice(0, 19)}…` : t].filter(Boolean).join(' ');
-}
-
-export class ProblemNode extends TreeNode {
-  readonly id: string;
-  constructor(parent: TreeNode | undefined, readonly error: PilotError, idPrefix: string) {
-    super(parent);
-    this.id = `${idPrefix}:problem:${error.code}:${error.location ? formatLocation(error.location) : error.message}`;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.error.message, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    const loc = this.error.location;
-    item.description = loc ? `${basename(loc.file)}:${loc.line}:${loc.col}` : undefined;
-    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
-    item.tooltip = new vscode.MarkdownString().appendText(this.error.toUserString());
-    item.contextValue = ';problem;';
-    if (loc) item.command = openAt(loc.file, loc);
-    return item;
-  }
-}
-
-export class DetailNode extends TreeNode {
-  constructor(
-    parent: TreeNode,
-    readonly id: string,
-    private readonly label: string,
-    private readonly description: string | undefined,
-    private readonly icon: string,
-    private readonly command?: vscode.Command,
-    private readonly tooltip?: string,
-  ) {
-    super(parent);
-  }
-  toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = this.description;
-    item.iconPath = new vscode.ThemeIcon(this.icon);
-    item.command = this.command;
-    item.tooltip = this.tooltip;
-    item.contextValue = ';detail;';
-    return item;
-  }
-}
+import { HistoryNode } from './historyNodes';
+import { DetailNode, openAt, ProblemNode, TreeNode, type TreeContext } from './treeNode';
 
 export class EnvironmentNode extends TreeNode {
   readonly id: string;
@@ -144,19 +70,19 @@ export class EnvironmentNode extends TreeNode {
   private tooltip(): vscode.MarkdownString {
     const { env, file } = this.entry;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(env.name)}**${env.protected ? ' $(lock) protected' : ''}\n\n`);
+    md.appendMarkdown(`**${escapeMarkdown(env.name)}**${env.protected ? ' $(lock) protected' : ''}\n\n`);
     md.appendMarkdown(`File: \`${env.relFile}\`\n\n`);
     if (file.ok) {
       const d = file.declared;
       md.appendMarkdown(`Image: \`${d.repository ?? '?'}:${d.tag ?? '(not set)'}${d.digest ? `@${d.digest}` : ''}\`\n\n`);
-    } else md.appendMarkdown(`$(error) ${escape(file.error.toUserString())}\n\n`);
+    } else md.appendMarkdown(`$(error) ${escapeMarkdown(file.error.toUserString())}\n\n`);
     const target = this.ctx.live?.target(this.entry);
     if (target) {
       const live = this.live;
       const where = `${target.workload.kind}/${target.workload.name} in ${live?.namespace ?? target.namespace ?? '(context namespace)'}, context ${live?.context ?? target.context ?? '(current)'}`;
-      md.appendMarkdown(`Runs: ${escape(where)}${this.ctx.live?.mappingSource(this.entry) === 'workspace' ? ' (picked in this workspace)' : ''}\n\n`);
-      if (live?.workload) md.appendMarkdown(`Rollout: ${escape(live.workload.verdict.message)}\n\n`);
-      if (live?.error) md.appendMarkdown(`$(error) ${escape(live.error.toUserString())}\n\n`);
+      md.appendMarkdown(`Runs: ${escapeMarkdown(where)}${this.ctx.live?.mappingSource(this.entry) === 'workspace' ? ' (picked in this workspace)' : ''}\n\n`);
+      if (live?.workload) md.appendMarkdown(`Rollout: ${escapeMarkdown(live.workload.verdict.message)}\n\n`);
+      if (live?.error) md.appendMarkdown(`$(error) ${escapeMarkdown(live.error.toUserString())}\n\n`);
     }
     if (env.promoteFrom) md.appendMarkdown(`Promotes from: ${this.nameOf(env.promoteFrom)}\n\n`);
     if (env.promotesTo.length) md.appendMarkdown(`Promotes to: ${env.promotesTo.map((id) => this.nameOf(id)).join(', ')}\n\n`);
@@ -228,274 +154,6 @@ export class EnvironmentNode extends TreeNode {
   }
 }
 
-const SHORT_ERRORS: Record<string, string> = {
-  'kube.contextMissing': 'context not in kubeconfig',
-  'kube.noContext': 'no context selected',
-  'kube.clusterMissing': 'cluster not in kubeconfig',
-  'kube.noKubeconfig': 'no kubeconfig',
-  'kube.kubeconfigInvalid': 'kubeconfig invalid',
-  'kube.unreachable': 'cluster unreachable',
-  'kube.unauthorized': 'credentials rejected',
-  'kube.forbidden': 'forbidden',
-  'kube.execFailed': 'credential plugin failed',
-  'kube.namespaceMissing': 'namespace missing',
-  'kube.workloadMissing': 'workload missing',
-  'kube.crdMissing': 'Argo Rollouts not installed',
-};
-
-const HEALTH_WORDS: Record<LiveHealth, string> = { connecting: 'connecting', progressing: 'rolling out', healthy: 'healthy', degraded: 'degraded', drift: 'drift from git', error: 'cluster unavailable' };
-
-function healthIcon(h: LiveHealth, protectedEnv: boolean): vscode.ThemeIcon {
-  switch (h) {
-    case 'progressing':
-      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
-    case 'healthy':
-      return new vscode.ThemeIcon(protectedEnv ? 'lock' : 'pass', new vscode.ThemeColor('testing.iconPassed'));
-    case 'degraded':
-      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
-    case 'drift':
-      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-    case 'error':
-      return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-    default:
-      return new vscode.ThemeIcon('loading~spin');
-  }
-}
-
-/** A child of an environment that commands can act on (they read `env` and `project`). */
-abstract class EnvChild extends TreeNode {
-  constructor(readonly envNode: EnvironmentNode) {
-    super(envNode);
-  }
-  get env(): Environment {
-    return this.envNode.env;
-  }
-  get project(): EnvironmentEntry['project'] {
-    return this.envNode.project;
-  }
-}
-
-/** A cluster problem as a row: the message, the next step in the tooltip, a fix when there is one. */
-export class LiveProblemNode extends EnvChild {
-  constructor(
-    parent: EnvironmentNode,
-    readonly id: string,
-    private readonly message: string,
-    private readonly detail: string,
-    private readonly command?: vscode.Command,
-    private readonly icon: 'error' | 'warning' = 'error',
-  ) {
-    super(parent);
-  }
-  toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.icon, new vscode.ThemeColor(this.icon === 'error' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'));
-    item.tooltip = new vscode.MarkdownString().appendText(this.detail);
-    item.command = this.command;
-    item.contextValue = ';problem;clusterProblem;';
-    return item;
-  }
-}
-
-/** The Argo CD Application: sync status, health, revision, operation. */
-export class ArgoNode extends EnvChild {
-  readonly id: string;
-  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
-    super(parent);
-    this.id = `${parent.id}:argocd`;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const a = this.state.argo!;
-    const op = a.operation;
-    const parts = [a.name, a.sync ?? 'Unknown', a.health ?? 'Unknown'];
-    if (a.revision) parts.push(a.revision.slice(0, 7));
-    if (op?.phase === 'Running') parts.push('syncing…');
-    else if (op && (op.phase === 'Failed' || op.phase === 'Error')) parts.push(`last sync ${op.phase}`);
-    const item = new vscode.TreeItem('Argo CD', vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = parts.join(' · ');
-    const bad = a.health === 'Degraded' || a.health === 'Missing' || op?.phase === 'Failed' || op?.phase === 'Error';
-    item.iconPath = new vscode.ThemeIcon(op?.phase === 'Running' ? 'sync~spin' : bad ? 'error' : a.sync === 'OutOfSync' ? 'warning' : 'cloud', bad ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined);
-    const md = new vscode.MarkdownString();
-    md.appendText(`Application ${a.namespace}/${a.name}\nSync: ${a.sync ?? 'Unknown'}${a.revision ? ` at ${a.revision}` : ''}\nHealth: ${a.health ?? 'Unknown'}${a.healthMessage ? ` (${a.healthMessage})` : ''}`);
-    if (op) md.appendText(`\nLast operation: ${op.phase}${op.message ? ` — ${op.message}` : ''}${op.startedAt ? `, started ${op.startedAt}` : ''}`);
-    item.tooltip = md;
-    item.contextValue = ';argoApp;';
-    return item;
-  }
-}
-
-/** "Rollout": kubectl's verdict, the canary, ReplicaSets by revision and the pods with their reasons. */
-export class RolloutGroupNode extends EnvChild {
-  readonly id: string;
-  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
-    super(parent);
-    this.id = `${parent.id}:rollout`;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const w = this.state.workload!;
-    const v = w.verdict;
-    const item = new vscode.TreeItem('Rollout', vscode.TreeItemCollapsibleState.Expanded);
-    item.id = this.id;
-    const counts = v.desired !== undefined ? `${v.ready ?? 0}/${v.desired} ready` : '';
-    item.description = [`${w.kind}/${w.name}`, this.state.stuck ? this.state.stuck.reason : v.state === 'done' ? 'rolled out' : v.state === 'failed' ? 'failed' : 'progressing', counts].filter(Boolean).join(' · ');
-    const stuck = this.state.stuck || v.state === 'failed';
-    item.iconPath = new vscode.ThemeIcon(stuck ? 'error' : v.state === 'done' ? 'pass' : 'sync~spin', stuck ? new vscode.ThemeColor('problemsErrorIcon.foreground') : v.state === 'done' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
-    item.tooltip = new vscode.MarkdownString().appendText(`${v.message}${this.state.stuck ? `\n\npod ${this.state.stuck.pod}: ${this.state.stuck.reason}: ${this.state.stuck.message}` : ''}`);
-    item.contextValue = `;rollout;workload=${w.kind};`;
-    return item;
-  }
-  override children(): TreeNode[] {
-    const s = this.state;
-    const w = s.workload!;
-    const rows: TreeNode[] = [];
-    const c = w.verdict.canary;
-    if (c) {
-      rows.push(new DetailNode(this, `${this.id}:canary`, 'Canary', `step ${Math.min(c.step + 1, c.steps)}/${c.steps} · ${c.weight ?? 0}%${c.paused ? ' · paused' : ''}`, c.paused ? 'debug-pause' : 'arrow-swap', undefined, c.paused ? 'Paused: Promote Canary continues, Abort Rollout goes back to stable' : undefined));
-    }
-    if (!s.detailed) {
-      rows.push(new DetailNode(this, `${this.id}:loading`, 'Pods', 'loading…', 'loading~spin'));
-      return rows;
-    }
-    for (const r of s.replicaSets.filter((x, i) => x.current || x.replicas > 0 || i < 3)) {
-      rows.push(
-        new DetailNode(
-          this,
-          `${this.id}:rs:${r.name}`,
-          `revision ${r.revision || '?'}`,
-          `${r.images.map(shortImage).join(', ')} · ${r.ready}/${r.desired} ready${r.current ? ' · current' : ''}`,
-          r.current ? 'layers-active' : 'layers',
-          undefined,
-          `ReplicaSet ${r.name}: ${r.replicas} pods, ${r.ready} ready, ${r.available} available`,
-        ),
-      );
-    }
-    for (const p of s.pods) rows.push(new PodNode(this, p));
-    if (!s.pods.length) rows.push(new DetailNode(this, `${this.id}:nopods`, 'No pods', undefined, 'circle-outline'));
-    return rows;
-  }
-}
-
-function shortImage(image: string): string {
-  return image.slice(image.lastIndexOf('/') + 1);
-}
-
-export class PodNode extends TreeNode {
-  readonly id: string;
-  constructor(parent: RolloutGroupNode, private readonly pod: LiveState['pods'][number]) {
-    super(parent);
-    this.id = `${parent.id}:pod:${pod.name}`;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const p = this.pod;
-    const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = [p.reason ?? p.status, p.restarts ? `${p.restarts} restart${p.restarts === 1 ? '' : 's'}` : '', p.current ? '' : 'old revision'].filter(Boolean).join(' · ');
-    const bad = p.reason !== undefined && ['ImagePullBackOff', 'ErrImagePull', 'CrashLoopBackOff', 'OOMKilled', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'Unschedulable', 'Evicted'].includes(p.reason);
-    item.iconPath = bad
-      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
-      : p.ready
-        ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
-        : p.status === 'Terminating'
-          ? new vscode.ThemeIcon('circle-slash')
-          : new vscode.ThemeIcon(p.reason === 'NotReady' ? 'warning' : 'loading~spin');
-    item.tooltip = new vscode.MarkdownString().appendText(`${p.name}\n${p.status}${p.message ? `: ${p.message}` : ''}\n${p.images.join(', ')}${p.node ? `\non ${p.node}` : ''}`);
-    item.contextValue = ';pod;';
-    item.accessibilityInformation = { label: `Pod ${p.name}, ${item.description}` };
-    return item;
-  }
-}
-
-/** "Events": of the workload, its ReplicaSets and pods, warnings first. */
-export class EventsGroupNode extends EnvChild {
-  readonly id: string;
-  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
-    super(parent);
-    this.id = `${parent.id}:events`;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const warnings = this.state.events.filter((e) => e.type === 'Warning').length;
-    const item = new vscode.TreeItem('Events', vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = this.id;
-    item.description = this.state.detailed ? (warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : `${this.state.events.length}`) : undefined;
-    item.iconPath = new vscode.ThemeIcon(warnings ? 'bell-dot' : 'bell');
-    item.contextValue = ';events;';
-    return item;
-  }
-  override children(): TreeNode[] {
-    if (!this.state.detailed) return [new DetailNode(this, `${this.id}:loading`, 'loading…', undefined, 'loading~spin')];
-    if (!this.state.events.length) return [new DetailNode(this, `${this.id}:none`, 'No recent events', undefined, 'info')];
-    return this.state.events.map(
-      (e, i) =>
-        new DetailNode(
-          this,
-          `${this.id}:${i}:${e.object}:${e.reason}`,
-          e.reason,
-          `${e.object} · ${e.message}`,
-          e.type === 'Warning' ? 'warning' : 'info',
-          undefined,
-          `${e.type} ${e.reason} on ${e.object}${e.count > 1 ? ` (×${e.count})` : ''}${e.last ? `, ${timeAgo(e.last)}` : ''}\n${e.message}`,
-        ),
-    );
-  }
-}
-
-/** "History": the deployments of this environment from git log, loaded when expanded. */
-export class HistoryNode extends TreeNode {
-  readonly id: string;
-  constructor(readonly envNode: EnvironmentNode, private readonly ctx: TreeContext) {
-    super(envNode);
-    this.id = `${envNode.id}:history`;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem('History', vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon('history');
-    item.contextValue = ';historyGroup;';
-    item.tooltip = `Deployments of ${this.envNode.env.name}: commits that changed the image in ${this.envNode.env.relFile}`;
-    return item;
-  }
-  override async children(): Promise<TreeNode[]> {
-    if (!this.ctx.trusted()) return [new DetailNode(this, `${this.id}:untrusted`, 'History needs a trusted workspace', 'it runs git', 'shield')];
-    try {
-      const records = await this.ctx.history.get(this.envNode.env);
-      if (!records.length) return [new DetailNode(this, `${this.id}:empty`, 'No deployments in the git history yet', undefined, 'info')];
-      return records.map((r, i) => new HistoryEntryNode(this, r, i === 0));
-    } catch (err) {
-      return [new ProblemNode(this, toPilotError(err), this.id)];
-    }
-  }
-}
-
-const HISTORY_ICONS: Record<DeployRecord['kind'], string> = { deploy: 'rocket', promote: 'arrow-up', rollback: 'discard', other: 'git-commit' };
-
-export class HistoryEntryNode extends TreeNode {
-  readonly id: string;
-  constructor(readonly historyNode: HistoryNode, readonly record: DeployRecord, private readonly latest: boolean) {
-    super(historyNode);
-    this.id = `${historyNode.id}:${record.sha}`;
-  }
-  get env(): Environment {
-    return this.historyNode.envNode.env;
-  }
-  toTreeItem(): vscode.TreeItem {
-    const r = this.record;
-    const item = new vscode.TreeItem(`${r.before?.tag ?? '∅'} → ${r.after?.tag ?? '∅'}`, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = `${r.author} · ${timeAgo(r.date)}`;
-    item.iconPath = new vscode.ThemeIcon(HISTORY_ICONS[r.kind]);
-    const md = new vscode.MarkdownString();
-    md.appendText(`${r.subject}\n\n${r.sha.slice(0, 12)} · ${r.author} <${r.email}> · ${new Date(r.date).toLocaleString()}`);
-    for (const [k, v] of Object.entries(r.trailers)) md.appendText(`\n${k}: ${v}`);
-    item.tooltip = md;
-    // the latest entry is what the environment runs now: rolling back "to" it would change nothing
-    item.contextValue = `;history;${!this.latest && r.after?.tag ? 'canRollbackTo;' : ''}`;
-    item.accessibilityInformation = { label: `${r.kind} from ${r.before?.tag ?? 'nothing'} to ${r.after?.tag ?? 'nothing'} by ${r.author}, ${timeAgo(r.date)}` };
-    return item;
-  }
-}
-
 export class GroupNode extends TreeNode {
   readonly id: string;
   constructor(
@@ -548,8 +206,4 @@ function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, ctx: Tre
   }
   rows.push(...p.environments.filter((e) => e.env.app === undefined).map((e) => new EnvironmentNode(parent, e, ctx)));
   return rows;
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

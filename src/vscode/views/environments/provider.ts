@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../../lifecycle';
-import { EnvironmentNode, ProblemNode, rootNodes, type TreeContext, type TreeNode } from './nodes';
+import { DisposableOwner } from '../../../core/util/lifecycle';
+import { rootNodes } from './nodes';
+import { LoadingNode, ProblemNode, type TreeContext, type TreeNode } from './treeNode';
 
-/** Renders the EnvironmentsModel; it holds no data of its own. */
-export class EnvironmentsProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+/** Renders the Workspace's environments, history and live state; it holds no data and starts nothing. */
+export class EnvironmentsProvider extends DisposableOwner implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -37,12 +38,12 @@ export class EnvironmentsProvider extends Disposable implements vscode.TreeDataP
   }
 
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
-    // asked for an environment's children: it is expanded, so its pods and events are wanted
-    if (node instanceof EnvironmentNode) this.ctx.live?.setExpanded(node.key, true);
+    // renders what the models hold; loading is the Workspace's (told by the RefreshManager what shows)
     if (node) return node.children();
     this.ctx.rendered?.clear();
     const state = this.ctx.model.state;
     if (state.kind === 'failed') return [new ProblemNode(undefined, state.error, 'model')];
+    if (state.kind === 'loading') return [new LoadingNode(undefined, 'environments:loading', 'Loading environments…')];
     return state.kind === 'loaded' ? rootNodes(this.ctx) : [];
   }
 

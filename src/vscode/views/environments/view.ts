@@ -1,27 +1,28 @@
 import * as vscode from 'vscode';
 import type { Services } from '../../commands/types';
-import { Disposable } from '../../lifecycle';
-import { EnvironmentNode, type TreeNode } from './nodes';
+import { DisposableOwner } from '../../../core/util/lifecycle';
+import { HistoryNode } from './historyNodes';
+import { EnvironmentNode } from './nodes';
+import type { TreeNode } from './treeNode';
 import { EnvironmentsProvider } from './provider';
 
-/** The Environments tree view: the provider, its visibility-driven refresh and the context keys menus use. */
-export class EnvironmentsView extends Disposable {
+/**
+ * The Environments tree view: the provider, the context keys menus use, and what the RefreshManager
+ * needs to know (visibility; expanded environments and History rows). Loading is the Workspace's.
+ */
+export class EnvironmentsView extends DisposableOwner {
   readonly view: vscode.TreeView<unknown>;
   readonly provider: EnvironmentsProvider;
 
   constructor(s: Services) {
     super();
-    const live = s.rollouts?.live;
+    const ws = s.workspace;
+    const live = ws.live;
     const rendered = new Map<string, EnvironmentNode>();
-    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: s.environments, history: s.history, trusted: () => vscode.workspace.isTrusted, live, rendered })));
+    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: ws.environments, history: ws.history, trusted: () => vscode.workspace.isTrusted, live, rendered })));
     const view = vscode.window.createTreeView<TreeNode>('gitopsPilot.environments', { treeDataProvider: provider, showCollapseAll: true });
     this.view = this.register(view);
     if (live) {
-      // watches run only while the view shows; pods and events only for expanded environments
-      this.register(view.onDidChangeVisibility((e) => live.setActive(e.visible)));
-      this.register(view.onDidExpandElement((e) => e.element instanceof EnvironmentNode && live.setExpanded(e.element.key, true)));
-      this.register(view.onDidCollapseElement((e) => e.element instanceof EnvironmentNode && live.setExpanded(e.element.key, false)));
-      live.setActive(view.visible);
       s.rollouts?.setRevealer(async (key) => {
         let node = rendered.get(key);
         if (!node) {
@@ -32,11 +33,9 @@ export class EnvironmentsView extends Disposable {
         return node !== undefined;
       });
     }
-    const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', s.environments.state.kind);
-    this.register(s.environments.onDidChange(setState));
-    this.register(this.view.onDidChangeVisibility((e) => s.refresh.setVisible(e.visible)));
-    s.refresh.setVisible(this.view.visible);
-    // the first load starts when the view is first shown (VS Code activates us for it)
-    if (s.environments.state.kind === 'loading') s.refresh.trigger('first load');
+    const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', ws.environments.state.kind);
+    this.register(ws.environments.onDidChange(setState));
+    // pods and events are watched for expanded environments; a History is read while its rows show
+    s.refresh.attachView('environments', view, (node) => (node instanceof EnvironmentNode ? { environmentKey: node.key } : node instanceof HistoryNode ? { historyFile: node.envNode.env.file } : undefined));
   }
 }

@@ -1,10 +1,9 @@
 /** Tree nodes of the Images view: repositories → tags → scan findings. They read the model; errors are rows. */
 import * as vscode from 'vscode';
 import type { PilotError } from '../../../core/errors';
-import type { SeverityCounts } from '../../../core/images/ecr';
 import { timeAgo } from '../../../core/util/time';
-import { formatBytes } from '../../images/hooks';
-import type { ImagesModel, RepositoryEntry, TagEntry } from './model';
+import { formatBytes, severityText } from '../../format';
+import type { RepositoryEntry, TagEntry } from '../../../core/workspace/images';
 
 export abstract class ImageTreeNode {
   abstract readonly id: string;
@@ -13,16 +12,6 @@ export abstract class ImageTreeNode {
     return [];
   }
   constructor(readonly parent: ImageTreeNode | undefined) {}
-}
-
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'] as const;
-
-/** "1 critical · 2 high" (the non-zero counts, most severe first) */
-export function severityText(counts: SeverityCounts | undefined): string {
-  if (!counts) return '';
-  return SEVERITIES.filter((s) => (counts[s] ?? 0) > 0)
-    .map((s) => `${counts[s]} ${s === 'INFORMATIONAL' ? 'info' : s.toLowerCase()}`)
-    .join(' · ');
 }
 
 export class MessageNode extends ImageTreeNode {
@@ -54,7 +43,7 @@ export function problemNode(parent: ImageTreeNode | undefined, idPrefix: string,
 
 export class RepositoryNode extends ImageTreeNode {
   readonly id: string;
-  constructor(readonly entry: RepositoryEntry, private readonly model: ImagesModel) {
+  constructor(readonly entry: RepositoryEntry) {
     super(undefined);
     this.id = `repo:${entry.key}`;
   }
@@ -75,18 +64,20 @@ export class RepositoryNode extends ImageTreeNode {
     return item;
   }
 
-  override async children(): Promise<ImageTreeNode[]> {
-    const tags = await this.model.images(this.entry);
+  /** The tags as read; the Workspace reads them while this row is expanded. */
+  override children(): ImageTreeNode[] {
     const state = this.entry.images;
     if (state.kind === 'failed') return [problemNode(this, this.id, state.error)];
+    if (state.kind !== 'loaded') return [new MessageNode(this, `${this.id}:loading`, 'Loading tags…', 'loading~spin')];
+    const tags = state.value;
     if (!tags.length) return [new MessageNode(this, `${this.id}:empty`, 'No tagged images yet', 'info')];
-    return tags.map((t) => new TagNode(this, t, this.model));
+    return tags.map((t) => new TagNode(this, t));
   }
 }
 
 export class TagNode extends ImageTreeNode {
   readonly id: string;
-  constructor(parent: RepositoryNode, readonly entry: TagEntry, private readonly model: ImagesModel) {
+  constructor(parent: RepositoryNode, readonly entry: TagEntry) {
     super(parent);
     this.id = `${parent.id}:tag:${entry.tag}`;
   }
@@ -119,10 +110,12 @@ export class TagNode extends ImageTreeNode {
     return item;
   }
 
-  override async children(): Promise<ImageTreeNode[]> {
-    const f = await this.model.findings(this.entry);
+  /** The scan findings as read; the Workspace reads them while this row is expanded. */
+  override children(): ImageTreeNode[] {
     const state = this.entry.findings;
     if (state.kind === 'failed') return [problemNode(this, this.id, state.error)];
+    if (state.kind !== 'loaded') return [new MessageNode(this, `${this.id}:loading`, 'Loading scan findings…', 'loading~spin')];
+    const f = state.value;
     if (!f) return [new MessageNode(this, `${this.id}:noscan`, 'Not scanned', 'info')];
     if (f.status !== 'COMPLETE') return [new MessageNode(this, `${this.id}:scan`, `Scan ${f.status.toLowerCase().replace(/_/g, ' ')}${f.description ? `: ${f.description}` : ''}`, 'loading~spin')];
     if (!f.findings.length) return [new MessageNode(this, `${this.id}:clean`, 'No vulnerabilities found', 'pass')];

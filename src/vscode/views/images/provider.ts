@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../../lifecycle';
-import type { ImagesModel } from './model';
+import { DisposableOwner } from '../../../core/util/lifecycle';
+import type { ImagesModel } from '../../../core/workspace/images';
 import { MessageNode, problemNode, RepositoryNode, type ImageTreeNode } from './nodes';
 
-/** Renders the ImagesModel; it holds no data of its own. */
-export class ImagesProvider extends Disposable implements vscode.TreeDataProvider<ImageTreeNode> {
+/** Renders the Workspace's images; it holds no data and starts nothing. */
+export class ImagesProvider extends DisposableOwner implements vscode.TreeDataProvider<ImageTreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<ImageTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -22,7 +22,8 @@ export class ImagesProvider extends Disposable implements vscode.TreeDataProvide
     const state = this.model.state;
     switch (state.kind) {
       case 'loading':
-        return [];
+        // shown, so the Workspace is reading it
+        return [new MessageNode(undefined, 'images:loading', 'Loading repositories…', 'loading~spin')];
       case 'disabled':
         return [new MessageNode(undefined, 'images:disabled', state.reason, 'shield')];
       case 'empty':
@@ -30,7 +31,7 @@ export class ImagesProvider extends Disposable implements vscode.TreeDataProvide
       case 'failed':
         return [problemNode(undefined, 'images', state.error)];
       default:
-        return [...this.model.problems.map((p, i) => problemNode(undefined, `images:${i}`, p)), ...this.model.repositories.map((r) => new RepositoryNode(r, this.model))];
+        return [...this.model.problems.map((p, i) => problemNode(undefined, `images:${i}`, p)), ...this.model.repositories.map((r) => new RepositoryNode(r))];
     }
   }
 

@@ -1,7 +1,10 @@
-import type * as vscode from 'vscode';
+import type { Disposable } from './events';
 
-/** Base class that owns disposables: whatever is registered is disposed with it, in reverse order. */
-export abstract class Disposable implements vscode.Disposable {
+/**
+ * Base class of what owns disposables (views, providers, the refresh manager): whatever is registered is
+ * disposed with it, in reverse order. A VS Code Disposable too (same shape).
+ */
+export abstract class DisposableOwner implements Disposable {
   private readonly owned: { dispose(): unknown }[] = [];
   private disposed = false;
 

@@ -3,20 +3,12 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { KubeSession } from '../../../src/core/kube/session';
 import { nullLogger } from '../../../src/core/log';
-import { ClusterMappings, effectiveTarget, entryKey, LiveModel, parseWorkload, type MementoLike } from '../../../src/vscode/views/environments/liveModel';
-import { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import { parseWorkload } from '../../../src/core/config/model';
+import { configuredTarget } from '../../../src/core/kube/environmentWatch';
+import { ClusterMappings, entryKey, LiveModel } from '../../../src/core/workspace/live';
+import { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { tempDir, writeTree } from '../../support/tmp';
-
-class Memento implements MementoLike {
-  readonly data = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.data.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Thenable<void> {
-    this.data.set(key, structuredClone(value));
-    return Promise.resolve();
-  }
-}
+import { MemoryMemento } from '../../support/memento';
 
 const values = (tag: string) => `image:\n  repository: demo\n  tag: ${tag}\n`;
 
@@ -40,8 +32,8 @@ describe('cluster mappings and the live model', () => {
     const model = new EnvironmentsModel(() => [dir], nullLogger);
     await model.reload();
     const env = model.find('dev')!.env;
-    assert.deepEqual(effectiveTarget(env, undefined), { context: 'eks-dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
-    assert.deepEqual(effectiveTarget(env, { context: 'arn:aws:eks:us-east-2:1:cluster/dev' }), { context: 'arn:aws:eks:us-east-2:1:cluster/dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
+    assert.deepEqual(configuredTarget(env, undefined), { context: 'eks-dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
+    assert.deepEqual(configuredTarget(env, { context: 'arn:aws:eks:us-east-2:1:cluster/dev' }), { context: 'arn:aws:eks:us-east-2:1:cluster/dev', namespace: 'dev', workload: { kind: 'deployment', name: 'web' }, argocd: { application: 'web-dev', namespace: 'argocd' } });
     model.dispose();
   });
 
@@ -50,7 +42,7 @@ describe('cluster mappings and the live model', () => {
     writeTree(dir, { 'envs/dev/values.yaml': values('1'), 'envs/prod/values.yaml': values('0') });
     const model = new EnvironmentsModel(() => [dir], nullLogger);
     await model.reload();
-    const memento = new Memento();
+    const memento = new MemoryMemento();
     const mappings = new ClusterMappings(memento);
     // a kubeconfig that does not exist: watches start and report the error, nothing connects
     const session = new KubeSession({ kubeconfig: () => ({ files: [join(tmp.dir, 'no-kubeconfig')], origin: 'setting' }) });

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { nullLogger } from '../../../src/core/log';
-import { EnvironmentsModel } from '../../../src/vscode/views/environments/model';
+import { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { tempDir, writeTree } from '../../support/tmp';
 
 const values = (tag: string) => `image:\n  repository: demo\n  tag: ${tag}\n`;

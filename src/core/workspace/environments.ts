@@ -4,12 +4,12 @@
  * provider only renders. No `vscode` import, so it is unit-tested in plain Node.
  */
 import { resolve } from 'node:path';
-import type { Environment, Project } from '../../../core/config/model';
-import { loadProject } from '../../../core/config/project';
-import { toPilotError, type PilotError } from '../../../core/errors';
-import { readEnvironmentFile, type EnvironmentFileState } from '../../../core/gitops/environmentFile';
-import type { Logger } from '../../../core/log';
-import { Emitter } from '../../../core/util/events';
+import type { Environment, Project } from '../config/model';
+import { loadProject } from '../config/project';
+import { toPilotError, type PilotError } from '../errors';
+import { readEnvironmentFile, type EnvironmentFileState } from '../gitops/environmentFile';
+import type { Logger } from '../log';
+import { Emitter } from '../util/events';
 
 export interface EnvironmentEntry {
   readonly env: Environment;

@@ -10,22 +10,13 @@
  * EKS ARN or an alias), so writing them into a shared repository would impose one person's names on
  * the team. A picked mapping overrides the file's for this workspace only.
  */
-import type { Environment, WorkloadKind } from '../../../core/config/model';
-import type { Logger } from '../../../core/log';
-import { Emitter, type Disposable, type Event } from '../../../core/util/events';
-import { EnvironmentWatch, type ClusterTarget } from '../../../core/kube/environmentWatch';
-import type { LiveState } from '../../../core/kube/liveState';
-import type { PoolStats } from '../../../core/kube/informer';
-import type { KubeSession } from '../../../core/kube/session';
-import type { EnvironmentEntry, EnvironmentsModel } from './model';
-
-/** What a user picked for an environment in this workspace. */
-export interface ClusterMapping {
-  readonly context?: string;
-  readonly namespace?: string;
-  /** `deployment/web` */
-  readonly workload?: string;
-}
+import type { Logger } from '../log';
+import { Emitter, type Disposable, type Event } from '../util/events';
+import { configuredTarget, EnvironmentWatch, type ClusterMapping, type ClusterTarget } from '../kube/environmentWatch';
+import type { LiveState } from '../kube/liveState';
+import type { PoolStats } from '../kube/informer';
+import type { KubeSession } from '../kube/session';
+import type { EnvironmentEntry, EnvironmentsModel } from './environments';
 
 /** The part of a VS Code Memento the mappings need (workspaceState). */
 export interface MementoLike {
@@ -34,14 +25,6 @@ export interface MementoLike {
 }
 
 const MAPPINGS_KEY = 'gitopsPilot.clusterMappings';
-const KINDS: readonly WorkloadKind[] = ['deployment', 'statefulset', 'daemonset', 'rollout'];
-
-export function parseWorkload(text: string | undefined): { kind: WorkloadKind; name: string } | undefined {
-  if (!text) return undefined;
-  const [kind, name, ...rest] = text.split('/');
-  if (rest.length || !name || !KINDS.includes(kind as WorkloadKind)) return undefined;
-  return { kind: kind as WorkloadKind, name };
-}
 
 export class ClusterMappings {
   private readonly changed = new Emitter<string>();
@@ -69,15 +52,6 @@ export class ClusterMappings {
   dispose(): void {
     this.changed.dispose();
   }
-}
-
-/** Where an environment runs: the workspace's mapping over gitops-pilot.yaml's. Undefined: not known. */
-export function effectiveTarget(env: Environment, mapping: ClusterMapping | undefined): ClusterTarget | undefined {
-  const workload = parseWorkload(mapping?.workload) ?? env.workload;
-  if (!workload) return undefined;
-  const context = mapping?.context ?? env.cluster?.context;
-  const namespace = mapping?.namespace ?? env.cluster?.namespace;
-  return { ...(context ? { context } : {}), ...(namespace ? { namespace } : {}), workload, ...(env.argocd ? { argocd: env.argocd } : {}) };
 }
 
 export function entryKey(entry: Pick<EnvironmentEntry, 'env' | 'project'>): string {
@@ -118,7 +92,7 @@ export class LiveModel {
 
   /** the mapping in effect for an environment, and where it comes from */
   target(entry: Pick<EnvironmentEntry, 'env' | 'project'>): ClusterTarget | undefined {
-    return effectiveTarget(entry.env, this.o.mappings.get(entryKey(entry)));
+    return configuredTarget(entry.env, this.o.mappings.get(entryKey(entry)));
   }
 
   mappingSource(entry: Pick<EnvironmentEntry, 'env' | 'project'>): 'workspace' | 'config' | undefined {

@@ -4,13 +4,16 @@
  * Loads when asked (the view asks when it is shown and on Refresh), caches until the next reload, and
  * fires `onDidChange`; failures become entries with an error, never pop-ups. No `vscode` import.
  */
-import type { Project } from '../../../core/config/model';
-import { toPilotError, type PilotError } from '../../../core/errors';
-import type { EcrApi, RemoteImage, RepositoryInfo, ScanFindings } from '../../../core/images/ecr';
-import { imageTarget, type ImageTarget } from '../../../core/images/ecr';
-import type { Logger } from '../../../core/log';
-import { Emitter } from '../../../core/util/events';
-import { imageProjects } from '../../../core/images/registryCheck';
+import type { Project } from '../config/model';
+import { toPilotError, type PilotError } from '../errors';
+import type { EcrApi, RemoteImage, RepositoryInfo, ScanFindings } from '../images/ecr';
+import { imageTarget, type ImageTarget } from '../images/ecr';
+import type { Logger } from '../log';
+import { Emitter } from '../util/events';
+import { imageProjects } from '../images/registryCheck';
+import type { Loadable } from './loadable';
+
+export type { Loadable } from './loadable';
 
 export interface ImagesModelDeps {
   readonly projects: () => readonly Project[];
@@ -26,7 +29,6 @@ export interface ImagesModelDeps {
   readonly maxImages?: number;
 }
 
-export type Loadable<T> = { readonly kind: 'idle' } | { readonly kind: 'loading' } | { readonly kind: 'loaded'; readonly value: T } | { readonly kind: 'failed'; readonly error: PilotError };
 
 export interface RepositoryEntry {
   readonly key: string;
@@ -47,6 +49,11 @@ export interface TagEntry {
   readonly tag: string;
   readonly image: RemoteImage;
   findings: Loadable<ScanFindings | undefined>;
+}
+
+/** How the Workspace names a tag's row (its scan findings show when it is expanded). */
+export function tagKey(t: TagEntry): string {
+  return `${t.repository.key}:tag:${t.tag}`;
 }
 
 export type ImagesState =
@@ -206,6 +213,8 @@ export class ImagesModel {
     } catch (err) {
       tag.findings = { kind: 'failed', error: toPilotError(err) };
       return undefined;
+    } finally {
+      this.changed.fire();
     }
   }
 

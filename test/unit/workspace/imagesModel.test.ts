@@ -10,10 +10,10 @@ import type { Project } from '../../../src/core/config/model';
 import { PilotError } from '../../../src/core/errors';
 import type { EcrApi, RemoteImage, RepositoryInfo } from '../../../src/core/images/ecr';
 import { nullLogger } from '../../../src/core/log';
-import { formatBytes, imageHooks } from '../../../src/vscode/images/hooks';
+import { imageHooks } from '../../../src/vscode/images/hooks';
 import { ecrTargetOf } from '../../../src/core/images/registryCheck';
 import { ImageSupport } from '../../../src/vscode/images/support';
-import { ImagesModel } from '../../../src/vscode/views/images/model';
+import { ImagesModel } from '../../../src/core/workspace/images';
 
 function project(root: string, repository: string, extra: Record<string, string> = {}): Project {
   return { root, configFile: `${root}/gitops-pilot.yaml`, config: { image: { repository, ...extra } }, gitopsRoot: root, gitops: { remote: 'origin' }, environments: [], problems: [] };
@@ -148,7 +148,4 @@ describe('deploy hooks', () => {
     assert.equal(tags[1]!.detail, `sha256:${'a'.repeat(64)}`);
   });
 
-  test('formatBytes', () => {
-    assert.deepEqual([formatBytes(undefined), formatBytes(512), formatBytes(1536), formatBytes(2_000_000), formatBytes(5 * 1024 ** 3)], ['', '512 B', '1.5 KB', '1.9 MB', '5.0 GB']);
-  });
 });
