@@ -25,6 +25,8 @@ export interface GateState {
   readonly detail: string;
   /** ms since the epoch when a pending gate passes */
   readonly until?: number;
+  /** the source's own words when it is not healthy */
+  readonly cause?: string;
 }
 
 /** What the source's cluster showed (gathered by observeSource; undefined fields were not asked). */
@@ -100,7 +102,7 @@ export function decideGates(input: GateInput): GateDecision {
           : { gate: 'soak', status: 'skipped', detail: `${src}'s cluster is not configured` },
       );
     } else if (!observed.healthy) {
-      gates.push({ gate: 'soak', status: 'fail', detail: `${src} not healthy: ${observed.reason}` });
+      gates.push({ gate: 'soak', status: 'fail', detail: `${src} not healthy: ${observed.reason}`, cause: observed.reason });
     } else {
       const since = observed.healthySince ? Date.parse(observed.healthySince) : NaN;
       if (Number.isNaN(since)) {
