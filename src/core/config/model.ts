@@ -46,7 +46,8 @@ export interface EnvironmentGates {
 }
 
 export interface GatesConfig {
-  readonly soak?: string;
+  /** a duration (`30m`), or 0 */
+  readonly soak?: string | 0;
   readonly verify?: readonly VerifyCheck[];
   readonly freeze?: readonly FreezeWindowConfig[];
   readonly approval?: 'typed' | 'none';

@@ -9,7 +9,7 @@ export const DEFAULT_VERIFY = ['healthUrl', 'analysis'] as const;
 
 /** Throws an input error at the offending key (bad duration, time zone, weekday or date). */
 export function parseGates(c: GatesConfig, isProtected: boolean, loc: (...keys: (string | number)[]) => SourceLocation): EnvironmentGates {
-  const soak = c.soak ?? DEFAULT_SOAK;
+  const soak = String(c.soak ?? DEFAULT_SOAK);
   const soakMs = soak === '0' ? 0 : parseDuration(soak);
   if (soakMs === undefined) {
     throw inputError('gates.badSoak', `soak "${soak}" is not a duration`, { location: loc('soak'), hint: 'Write it as 30m, 2h or 90s (0 to only require a healthy source)' });
