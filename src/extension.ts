@@ -9,6 +9,7 @@ import type { Services } from './vscode/commands/types';
 import { PreviewDocuments } from './vscode/deploy/preview';
 import { createImageFeature, installImageHooks } from './vscode/images/feature';
 import { createRolloutFeature, installRolloutHooks, rolloutApi, type RolloutApi } from './vscode/kube/feature';
+import { installGateHooks } from './vscode/kube/gates';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts };
     installImageHooks(services.hooks, images, environments);
     installRolloutHooks(services.hooks, rollouts, settings, log);
+    installGateHooks(services.hooks, rollouts, settings, log);
     const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,

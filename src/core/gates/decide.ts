@@ -41,6 +41,8 @@ export interface SourceObservation {
   readonly analysis?: { readonly name: string; readonly phase: string; readonly message?: string };
   /** the health URL's answer, when asked */
   readonly healthUrl?: { readonly ok: boolean; readonly message: string };
+  /** the health URL and the analysis were not asked (the tree's view from the live state): checked at promote */
+  readonly partial?: boolean;
 }
 
 export interface GateInput {
@@ -124,6 +126,7 @@ export function decideGates(input: GateInput): GateDecision {
 
   if (g && source && g.verify.includes('healthUrl')) {
     if (!source.healthUrl) gates.push({ gate: 'healthUrl', status: 'skipped', detail: `${src} has no healthUrl` });
+    else if (observed?.partial) gates.push({ gate: 'healthUrl', status: 'skipped', detail: `${source.healthUrl} is asked when promoting` });
     else if (!observed?.healthUrl) gates.push({ gate: 'healthUrl', status: 'fail', detail: `${source.healthUrl} was not checked (${src}'s cluster is not reachable or not configured)` });
     else gates.push({ gate: 'healthUrl', status: observed.healthUrl.ok ? 'pass' : 'fail', detail: `${source.healthUrl} ${observed.healthUrl.message}` });
   }
@@ -131,6 +134,7 @@ export function decideGates(input: GateInput): GateDecision {
   if (g && source && g.verify.includes('analysis')) {
     const a = observed?.analysis;
     if (source.workload?.kind !== 'rollout') gates.push({ gate: 'analysis', status: 'skipped', detail: `${src} is not an Argo Rollout` });
+    else if (observed?.partial) gates.push({ gate: 'analysis', status: 'skipped', detail: `${src}'s analysis is checked when promoting` });
     else if (!a) gates.push({ gate: 'analysis', status: 'skipped', detail: `no analysis ran for ${src}'s current revision` });
     else if (a.phase === 'Successful') gates.push({ gate: 'analysis', status: 'pass', detail: `analysis ${a.name} passed` });
     else if (a.phase === 'Running' || a.phase === 'Pending' || a.phase === '') gates.push({ gate: 'analysis', status: 'fail', detail: `analysis ${a.name} is still running` });

@@ -9,10 +9,11 @@ import { isCancelled } from '../errors';
 import { readEnvironmentFile } from '../gitops/environmentFile';
 import { configuredTarget } from '../kube/environmentWatch';
 import { checkHealthUrl } from '../kube/healthCheck';
-import type { LiveState } from '../kube/liveState';
+import type { ClusterTarget } from '../kube/environmentWatch';
+import type { DeclaredImage, LiveState } from '../kube/liveState';
 import { resourcePath, type KubeObject } from '../kube/resources';
 import type { KubeSession } from '../kube/session';
-import { rolloutSnapshot } from '../kube/watchRollout';
+import { evaluateRollout, rolloutSnapshot } from '../kube/watchRollout';
 import type { SourceObservation } from './decide';
 
 export interface ObserveOptions {
@@ -20,32 +21,40 @@ export interface ObserveOptions {
   /** ask the source's healthUrl (verify: [healthUrl]) */
   readonly healthUrl?: boolean;
   readonly timeoutMs?: number;
+  /** where it runs, when not (only) gitops-pilot.yaml says so (the editor's per-workspace mapping) */
+  readonly target?: ClusterTarget;
+}
+
+/**
+ * What one live state says about a source (pure: the tree computes it from the state it already
+ * watches). Its health URL and analysis are not in it (`partial`): promote asks for them.
+ */
+export function observationFromLive(live: LiveState, declared: DeclaredImage | undefined): SourceObservation {
+  const p = evaluateRollout(live, { ...(declared ? { expect: declared } : {}), failFast: false });
+  const healthy = p.state === 'done';
+  const reason = healthy ? p.message : live.stuck ? `${live.stuck.reason} on pod ${live.stuck.pod}` : p.message;
+  return { healthy, reason, ...(healthy ? sinceOf(live) : {}) };
 }
 
 /** undefined when the environment does not say where it runs (no workload in gitops-pilot.yaml). */
 export async function observeSource(session: KubeSession, env: Environment, opts: ObserveOptions = {}): Promise<SourceObservation | undefined> {
-  const target = configuredTarget(env);
+  const target = opts.target ?? configuredTarget(env);
   if (!target) return undefined;
   const file = await readEnvironmentFile(env);
   const declared = file.ok ? file.declared : undefined;
   let live: LiveState;
-  let healthy: boolean;
-  let reason: string;
   try {
-    const p = await rolloutSnapshot(session, target, { ...(declared ? { expect: declared } : {}), timeoutMs: opts.timeoutMs ?? 20_000, signal: opts.signal });
-    live = p.live;
-    healthy = p.state === 'done';
-    reason = healthy ? p.message : p.live.stuck ? `${p.live.stuck.reason} on pod ${p.live.stuck.pod}` : p.message;
+    live = (await rolloutSnapshot(session, target, { ...(declared ? { expect: declared } : {}), timeoutMs: opts.timeoutMs ?? 20_000, signal: opts.signal })).live;
   } catch (err) {
     if (isCancelled(err)) throw err;
     return { healthy: false, reason: err instanceof Error ? err.message : String(err) };
   }
+  const seen = observationFromLive(live, declared);
+  const healthy = seen.healthy;
   const healthUrl = opts.healthUrl && env.healthUrl && healthy ? await checkHealthUrl(env.healthUrl, { attempts: 1, signal: opts.signal }) : undefined;
   const analysis = env.workload?.kind === 'rollout' && live.workload?.podHash ? await latestAnalysis(session, target.context, live.namespace ?? target.namespace ?? 'default', env.workload.name, live.workload.podHash, opts.signal) : undefined;
   return {
-    healthy,
-    reason,
-    ...(healthy ? sinceOf(live) : {}),
+    ...seen,
     ...(analysis ? { analysis } : {}),
     ...(healthUrl ? { healthUrl: { ok: healthUrl.ok, message: healthUrl.message } } : {}),
   };

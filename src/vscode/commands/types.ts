@@ -14,6 +14,8 @@ import type { HistoryModel } from '../views/environments/historyModel';
 export interface DeployHooks {
   checkImage?: OperationContext['checkImage'];
   sourceHealth?: OperationContext['sourceHealth'];
+  /** the gates of a promotion (src/vscode/kube/gates.ts) */
+  gates?: OperationContext['gates'];
   /** recent tags of a repository in its registry (the Images feature), for the tag quick pick */
   recentTags?: (repository: string) => Promise<TagSuggestion[]>;
   readonly afterDeploy: ((result: OperationResult) => void)[];

@@ -10,6 +10,7 @@ import type { HistoryModel } from './historyModel';
 import type { LiveHealth, LiveState } from '../../../core/kube/liveState';
 import { entryKey, type LiveModel } from './liveModel';
 import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from './model';
+import { gateLines, treeGate } from './gates';
 
 export abstract class TreeNode {
   abstract readonly id: string;
@@ -128,6 +129,8 @@ export class EnvironmentNode extends TreeNode {
       item.description = imageText(d.repository, d.tag, d.digest);
       item.iconPath = new vscode.ThemeIcon(env.protected ? 'lock' : 'server-environment');
     }
+    const gate = file.ok ? treeGate(this.entry, this.ctx.model, this.ctx.live) : undefined;
+    if (gate) item.description = `${item.description} · ${gate.summary}`;
     const target = this.ctx.live?.target(this.entry);
     item.contextValue = environmentContextValue(env, {
       fileOk: file.ok,
@@ -136,6 +139,7 @@ export class EnvironmentNode extends TreeNode {
       mappedHere: this.ctx.live?.mappingSource(this.entry) === 'workspace',
     });
     item.tooltip = this.tooltip();
+    if (gate) item.tooltip.appendMarkdown(`\n\n**Promotion from ${escape(gate.source ?? '')}**: ${escape(gate.summary)}\n\n${gateLines(gate)}`);
     const state = live ? `, ${HEALTH_WORDS[live.health]}` : '';
     item.accessibilityInformation = { label: `Environment ${env.name}, ${file.ok ? `${live ? live.summary : `image ${item.description}`}${state}` : `error: ${file.error.message}`}` };
     return item;
