@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const services: Services = { context, log, settings, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts };
     installImageHooks(services.hooks, images, environments);
     installRolloutHooks(services.hooks, rollouts, settings, log);
-    installGateHooks(services.hooks, rollouts, settings, log);
+    installGateHooks(services, rollouts, settings, log);
     const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,

@@ -2,17 +2,22 @@
  * The editor's side of gates and of Argo CD after a push, filled into the deploy hooks in activate():
  *   gates       a promotion's gates, asking the source's cluster where the tree's mapping says it runs
  *   afterDeploy a push that moved an environment with an Argo CD Application asks it to refresh now
+ *   afterRollout a failed rollout of an environment with `onFailure: rollback` is reverted (deploy/autoRollback.ts)
  */
 import * as vscode from 'vscode';
 import { evaluateGates } from '../../core/gates/evaluate';
 import { observeSource } from '../../core/gates/observe';
 import { refreshAfterPush } from '../../core/kube/argoRefresh';
-import type { DeployHooks } from '../commands/types';
+import type { Services } from '../commands/types';
+import { rollBackAutomatically } from '../deploy/autoRollback';
 import type { Log } from '../log';
 import type { Settings } from '../settings';
 import type { RolloutFeature } from './feature';
 
-export function installGateHooks(hooks: DeployHooks, feature: RolloutFeature, settings: Settings, log: Log): void {
+export function installGateHooks(services: Services, feature: RolloutFeature, settings: Settings, log: Log): void {
+  const hooks = services.hooks;
+  // onFailure: rollback — after the watch of a deployment ends
+  hooks.afterRollout = (result, progress) => void rollBackAutomatically(services, result, progress);
   hooks.gates = async (from, to) => {
     const project = feature.entryOf(to)?.project ?? feature.entryOf(from)?.project;
     if (!project) throw new Error(`${to.name} is not in the Environments view`);
