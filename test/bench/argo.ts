@@ -34,14 +34,24 @@ export async function benchArgo(r: Results): Promise<void> {
     sim.waitFor(() => sim.store.get('deployments', 'prod', 'demo-app').spec.template.spec.containers[0].image === `${REPO}:${tag}` || undefined, { timeoutMs, description: `prod synced to ${tag}` });
   try {
     const withRefresh: number[] = [];
+    const afterRefresh: number[] = [];
+    // when the refresh request reached the cluster (the annotation written)
+    let refreshedAt = 0;
+    const off = sim.onChange((ev) => {
+      if (ev.rt.resource === 'applications' && ev.object.metadata.annotations?.['argocd.argoproj.io/refresh'] && !refreshedAt) refreshedAt = performance.now();
+    });
     for (let i = 1; i <= 5; i++) {
       const tag = `1.1.${i}`;
+      refreshedAt = 0;
       const t0 = performance.now();
       const b = await runCli(['bump', '--env', 'prod', '--tag', tag, '--kubeconfig', kubeconfig], work);
       if (b.code !== 0) throw new Error(`bump failed: ${b.err}`);
       await synced(tag, 20_000);
-      withRefresh.push(performance.now() - t0);
+      const t1 = performance.now();
+      withRefresh.push(t1 - t0);
+      if (refreshedAt) afterRefresh.push(t1 - refreshedAt);
     }
+    off();
     // what a user gets without the refresh: edit, commit, push, and wait for Argo CD's next poll
     const t0 = performance.now();
     const file = join(work, 'envs/prod/values.yaml');
@@ -50,7 +60,8 @@ export async function benchArgo(r: Results): Promise<void> {
     execFileSync('git', ['push', '-q', 'origin', 'main'], { cwd: work, env: gitEnv });
     await synced('1.2.0', 200_000);
     const poll = performance.now() - t0;
-    r.add({ name: 'argo/push → sync started: gitops-pilot bump (refresh after the push), median of 5', value: Math.round(median(withRefresh)), unit: 'ms', peer: 'git push, Argo CD polling (120 s + ≤ 60 s jitter), 1 sample', peerValue: Math.round(poll), target: '< 5 s' });
+    r.add({ name: 'argo/refresh requested → sync started (the agent compares with git at once), median of 5', value: Math.round(median(afterRefresh)), unit: 'ms' });
+    r.add({ name: 'argo/bump + push → sync started: gitops-pilot bump (refresh after the push), median of 5', value: Math.round(median(withRefresh)), unit: 'ms', peer: 'git push, Argo CD polling (120 s + ≤ 60 s jitter), 1 sample', peerValue: Math.round(poll), target: '< 5 s' });
   } finally {
     agent.stop();
     await sim.close();

@@ -8,7 +8,7 @@
  * A Failed metric fails the run with the real message (`Metric "success-rate" assessed Failed due to failed
  * (1) > failureLimit (0)`), and the Rollout controller then aborts the update with that message.
  */
-import type { Controller, Runtime } from '../runtime';
+import { ImageRules, type Controller, type Runtime } from '../runtime';
 import { clone, rfc3339, type KubeObject } from '../util';
 import { controllerOf, controllerRef } from './common';
 
@@ -26,31 +26,11 @@ export interface AnalysisRule {
   message?: string;
 }
 
-export class AnalysisRules {
-  private rules: AnalysisRule[] = [];
-  add(rule: AnalysisRule): () => void {
-    this.rules.push(rule);
-    return () => {
-      this.rules = this.rules.filter((r) => r !== rule);
-    };
-  }
-  clear(): void {
-    this.rules = [];
-  }
+export class AnalysisRules extends ImageRules<AnalysisRule> {
   /** The latest matching rule for a metric of a run of `images`. */
   ruleFor(images: readonly string[], metric: string): AnalysisRule | undefined {
-    for (let i = this.rules.length - 1; i >= 0; i--) {
-      const r = this.rules[i]!;
-      if ((r.metric === undefined || r.metric === metric) && images.some((img) => matches(r.image, img))) return r;
-    }
-    return undefined;
+    return this.find(images, (r) => r.metric === undefined || r.metric === metric);
   }
-}
-
-function matches(pattern: string | RegExp, image: string): boolean {
-  if (pattern instanceof RegExp) return pattern.test(image);
-  if (!pattern.includes('*')) return pattern === image;
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(image);
 }
 
 const FINAL = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
