@@ -9,6 +9,7 @@ import type { Services } from './vscode/commands/types';
 import { PreviewDocuments } from './vscode/deploy/preview';
 import { createImageFeature, createImageSupport, installImageHooks } from './vscode/images/feature';
 import { createRolloutFeature, installRolloutHooks, KubeAccess, rolloutApi, type RolloutApi } from './vscode/kube/feature';
+import { installGateHooks } from './vscode/kube/gates';
 import { Log } from './vscode/log';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     installImageHooks(services.hooks, images, () => workspace.projects);
     installRolloutHooks(services.hooks, rollouts, settings, log);
     // the views attach to the refresh manager, which tells the workspace what shows: loading starts there
+    installGateHooks(services, rollouts, settings, log);
     const view = new EnvironmentsView(services);
     context.subscriptions.push(
       log,

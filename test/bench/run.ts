@@ -4,13 +4,14 @@
  * machine is (a section that cannot run is reported and skipped).
  *
  *   npm run bench                    every section
- *   npm run bench -- --only=bump     some sections (activation, bump, rollout, host, images, scale)
+ *   npm run bench -- --only=bump     some sections (activation, bump, rollout, host, images, scale, argo)
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { benchActivation } from './activation';
+import { benchArgo } from './argo';
 import { benchBump } from './bump';
 import { benchExtensionHost } from './extensionHost';
 import { benchImages } from './images';
@@ -25,6 +26,7 @@ const SECTIONS: Record<string, (r: Results) => Promise<void>> = {
   host: benchExtensionHost,
   images: benchImages,
   scale: benchScale,
+  argo: benchArgo,
 };
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@ import { checkImageInEcr } from '../../core/images/registryCheck';
 import { setImage as setImageOp, type OperationContext } from '../../core/gitops/operations';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
+import { CliCluster, kubeconfigFlag } from './cluster';
 import { imageContext } from './imageCommon';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
 import type { CliCommand } from './types';
@@ -14,6 +15,7 @@ const flags = {
   'source-commit': { type: 'string', description: 'the app commit the image was built from (recorded as a trailer)', valueName: 'SHA' },
   yes: { type: 'boolean', description: 'confirm a protected environment (required for them)' },
   force: { type: 'boolean', description: 'deploy even if the registry does not have the tag (ECR repositories are checked when AWS credentials are available)' },
+  kubeconfig: kubeconfigFlag,
   ...pushFlags,
   dir: dirFlag,
   json: jsonFlag,
@@ -22,21 +24,25 @@ const flags = {
 export const bump: CliCommand = {
   name: 'bump',
   summary: "set an environment's image tag, commit and push",
-  help: () => `Usage: gitops-pilot bump --env E --tag T [--no-push] [--yes]\n\nEdits the environment's file (only the tag's bytes), commits it as "deploy(E): app OLD -> T" and pushes\n(rebasing and retrying if someone pushed first; never forcing). Protected environments need --yes (else exit 2).\n\n${flagHelp(flags)}`,
+  help: () => `Usage: gitops-pilot bump --env E --tag T [--no-push] [--yes]\n\nEdits the environment's file (only the tag's bytes), commits it as "deploy(E): app OLD -> T" and pushes\n(rebasing and retrying if someone pushed first; never forcing), then asks the environment's Argo CD Application (argocd:\nin gitops-pilot.yaml) to refresh so the sync starts at once. Protected environments need --yes (else exit 2).\n\n${flagHelp(flags)}`,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { flags: f } = parseFlags(argv, flags, 'bump');
     const project = await requireProject(f.dir, io);
     const env = requireEnv(project, f.env!, '--env');
     const images = imageContext(io, {});
+    const push = pushMode(f);
+    const cluster = new CliCluster(io, f.kubeconfig);
     const ctx: OperationContext = {
-      ...operationContext(project, io, pushMode(f)),
+      ...operationContext(project, io, push),
       checkImage: (image) => checkImageInEcr(image, [project], (target) => images.clients.get(ecrSettingsFor(images.ecr, target)), io.log, io.signal),
     };
     try {
       const r = await setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force });
+      await cluster.afterPush(r, push);
       return printResult(r, f.json, io);
     } finally {
       images.clients.dispose();
+      await cluster.dispose();
     }
   },
 };

@@ -2,6 +2,7 @@ import { setImage } from '../../core/gitops/operations';
 import { ship as shipOp } from '../../core/images/ship';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
+import { CliCluster, kubeconfigFlag } from './cluster';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode } from './common';
 import { buildFlags, buildJson, createRepositoryFlag, imageContext, imageFlags, printBuilt, printPushed, pushJson, requireImageProject } from './imageCommon';
 import type { CliCommand } from './types';
@@ -9,6 +10,7 @@ import type { CliCommand } from './types';
 const flags = {
   env: { type: 'string', description: 'deploy to this environment (default: the first one)', valueName: 'E' },
   yes: { type: 'boolean', description: 'confirm a protected environment (required for them)' },
+  kubeconfig: kubeconfigFlag,
   ...buildFlags,
   ...createRepositoryFlag,
   ...pushFlags,
@@ -21,13 +23,14 @@ export const ship: CliCommand = {
   name: 'ship',
   summary: 'build, push, and deploy the new tag to the first environment',
   help: () =>
-    `Usage: gitops-pilot ship [--env E] [--yes] [--allow-dirty] [--no-push] [--json]\n\nbuild --push, then bump the first environment (or --env E) to the pushed tag, pinned to its digest, with\nthe commit it was built from as Source-Commit; committed and pushed to the GitOps repository like bump.\nEverything that could refuse the deployment is checked before anything is built.\n\n${flagHelp(flags)}`,
+    `Usage: gitops-pilot ship [--env E] [--yes] [--allow-dirty] [--no-push] [--json]\n\nbuild --push, then bump the first environment (or --env E) to the pushed tag, pinned to its digest, with\nthe commit it was built from as Source-Commit; committed and pushed to the GitOps repository like bump (then\nthe environment's Argo CD Application is asked to refresh).\nEverything that could refuse the deployment is checked before anything is built.\n\n${flagHelp(flags)}`,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { flags: f } = parseFlags(argv, flags, 'ship');
     const project = await requireImageProject(f.dir, io);
     if (!project.environments.length && project.problems.length) throw project.problems[0];
     const push = pushMode(f);
     const ctx = imageContext(io, f);
+    const cluster = new CliCluster(io, f.kubeconfig);
     try {
       const r = await shipOp(
         ctx,
@@ -35,6 +38,7 @@ export const ship: CliCommand = {
         (env, pushed, built) =>
           setImage(operationContext(project, io, push), { env, tag: pushed.tag, digest: pushed.digest, ...(built.gitSha ? { sourceCommit: built.gitSha } : {}), confirmed: f.yes, force: true }),
       );
+      await cluster.afterPush(r.deploy, push);
       if (f.json) {
         io.out(JSON.stringify({ environment: r.env.id, build: buildJson(r.build), push: pushJson(r.push), deploy: { status: r.deploy.status, commit: r.deploy.commit ?? null, remote: r.deploy.remote ?? null, pushedTo: r.deploy.pushedTo ?? null, before: r.deploy.before, after: r.deploy.after } }, null, 2));
         return 0;
@@ -44,6 +48,7 @@ export const ship: CliCommand = {
       return printResult(r.deploy, false, io);
     } finally {
       ctx.clients.dispose();
+      await cluster.dispose();
     }
   },
 };

@@ -1,5 +1,6 @@
 /** The environment model: what an environment is, wherever it came from (config file or convention). */
 import type { PilotError } from '../errors';
+import type { FreezeWindow, FreezeWindowConfig } from '../gates/freeze';
 import type { ImageLocator } from '../yaml/locate';
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'rollout';
@@ -34,7 +35,31 @@ export interface Environment {
   readonly promotesTo: readonly string[];
   readonly protected: boolean;
   readonly healthUrl?: string;
+  /** what must hold before an image is promoted into this environment (from `gates:`; undefined: none configured) */
+  readonly gates?: EnvironmentGates;
+  /** what to do when a rollout GitOps Pilot started here fails (default: nothing) */
+  readonly onFailure?: 'rollback' | 'none';
   readonly source: 'config' | 'convention';
+}
+
+export type VerifyCheck = 'healthUrl' | 'analysis';
+
+/** Gates with their defaults applied. */
+export interface EnvironmentGates {
+  /** how long the source must have run the image, rolled out and healthy (0: only healthy) */
+  readonly soakMs: number;
+  readonly verify: readonly VerifyCheck[];
+  readonly freeze: readonly FreezeWindow[];
+  /** typed: the user types the environment's name (--yes in the CLI); none: no confirmation */
+  readonly approval: 'typed' | 'none';
+}
+
+export interface GatesConfig {
+  /** a duration (`30m`), or 0 */
+  readonly soak?: string | 0;
+  readonly verify?: readonly VerifyCheck[];
+  readonly freeze?: readonly FreezeWindowConfig[];
+  readonly approval?: 'typed' | 'none';
 }
 
 export type TagPolicy = 'sha' | 'branch-sha' | 'semver' | 'build';
@@ -62,6 +87,8 @@ export interface EnvironmentConfig {
   readonly promoteFrom?: string;
   readonly protected?: boolean;
   readonly healthUrl?: string;
+  readonly gates?: GatesConfig;
+  readonly onFailure?: 'rollback' | 'none';
 }
 
 export interface PilotConfig {

@@ -9,6 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { inputError, PilotError, type SourceLocation } from '../errors';
 import { parseKeyPath, type ImageLocator } from '../yaml/locate';
+import { parseGates } from '../gates/config';
 import { CONFIG_FILE_NAMES, parseConfig } from './configFile';
 import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project } from './model';
 import { conventionalPromotions, isConventionallyProtected, orderByPromotion } from './promotion';
@@ -60,7 +61,7 @@ export async function loadProject(folder: string): Promise<Project | undefined> 
     environments = [];
     config.environments.forEach((ec, i) => {
       try {
-        environments.push(fromConfig(ec, gitopsRoot, (key) => parsed.locationOf(['environments', i, ...(key ? [key] : [])])));
+        environments.push(fromConfig(ec, gitopsRoot, (...keys) => parsed.locationOf(['environments', i, ...keys])));
       } catch (err) {
         problems.push(err as PilotError);
       }
@@ -107,7 +108,7 @@ function finish(p: Omit<Project, 'environments'> & { environments: Environment[]
   return { ...p, environments, problems: [...p.problems, ...problems] };
 }
 
-function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (key?: string) => SourceLocation): Environment {
+function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (...keys: (string | number)[]) => SourceLocation): Environment {
   const file = containedPath(gitopsRoot, ec.file, loc('file'));
   const isKustomization = KUSTOMIZATION_NAMES.includes(basename(file));
   let locator: ImageLocator;
@@ -131,6 +132,8 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (key?: strin
     promotesTo: [],
     protected: ec.protected ?? false,
     healthUrl: ec.healthUrl,
+    ...(ec.gates ? { gates: parseGates(ec.gates, ec.protected ?? false, (...keys) => loc('gates', ...keys)) } : {}),
+    ...(ec.onFailure ? { onFailure: ec.onFailure } : {}),
     source: 'config',
   };
 }

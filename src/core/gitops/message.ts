@@ -28,6 +28,8 @@ export interface MessageInput {
   readonly promotedFrom?: string;
   /** the commit a rollback undoes */
   readonly reverts?: string;
+  /** gates overridden by the user, with why (one `Gate-Override: <gate>: <reason>` trailer each) */
+  readonly gateOverrides?: readonly { readonly gate: string; readonly reason: string }[];
 }
 
 export function imageString(i: ImageRef): string {
@@ -50,6 +52,7 @@ export function commitMessage(m: MessageInput): string {
     ['Promoted-From', m.promotedFrom],
     ['Reverts', m.reverts],
     ['Source-Commit', m.sourceCommit],
+    ...(m.gateOverrides ?? []).map((o): [string, string] => ['Gate-Override', `${o.gate}: ${o.reason}`]),
     ['Deployed-By', 'GitOps Pilot'],
   ];
   // a trailer value is one line; anything else would break parsing (and is not a value we produce)

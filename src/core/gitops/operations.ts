@@ -6,6 +6,8 @@
  */
 import type { Environment, Project } from '../config/model';
 import { inputError } from '../errors';
+import { needsApproval, type GateDecision } from '../gates/decide';
+import { applyOverride, type GateOverride } from '../gates/evaluate';
 import { isMutableTag, validateDigest, validateTag } from '../images/reference';
 import { environmentHistory, type DeployRecord } from './history';
 import { editImage, editImageFile, type ImageChange } from './imageEdit';
@@ -28,6 +30,8 @@ export interface OperationContext {
   readonly checkImage?: (image: { repository: string; tag: string }) => Promise<RegistryCheck>;
   /** the source environment's rollout health, for promotions into protected environments */
   readonly sourceHealth?: (env: Environment) => Promise<{ healthy: boolean; reason: string } | undefined>;
+  /** the gates of a promotion (core/gates: evaluateGates); when given, it replaces sourceHealth */
+  readonly gates?: (from: Environment, to: Environment) => Promise<GateDecision>;
 }
 
 export interface OperationResult extends TransactionResult {
@@ -59,14 +63,13 @@ function changeFor(tag: string, digest: string | null | undefined): ImageChange 
 
 /** Protected environments refuse mutable tags always, and anything without explicit confirmation. */
 export function guardProtected(env: Environment, tag: string, confirmed: boolean | undefined, what: string): void {
-  if (!env.protected) return;
-  if (isMutableTag(tag)) {
+  if (env.protected && isMutableTag(tag)) {
     throw inputError('env.mutableTag', `${env.name} is protected and "${tag}" is a mutable tag`, {
       hint: 'Deploy an immutable tag (a git SHA or a version) to a protected environment',
     });
   }
-  if (!confirmed) {
-    throw inputError('env.needsConfirmation', `${env.name} is protected: ${what} needs explicit confirmation`, {
+  if (!confirmed && needsApproval(env)) {
+    throw inputError('env.needsConfirmation', `${env.name} ${env.protected ? 'is protected' : 'asks for approval'}: ${what} needs explicit confirmation`, {
       hint: 'Confirm by typing the environment name in the editor, or pass --yes on the command line',
     });
   }
@@ -107,7 +110,7 @@ async function commitChange(
   env: Environment,
   kind: DeployKind,
   change: ImageChange,
-  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string },
+  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string; gateOverrides?: readonly GateOverride[] },
 ): Promise<OperationResult> {
   let before: ImageRef = {};
   let after: ImageRef = {};
@@ -200,10 +203,12 @@ export interface PromoteRequest {
   readonly to: Environment;
   readonly expectText?: string;
   readonly confirmed?: boolean;
+  /** promote although gates say no, for this reason (recorded as Gate-Override trailers) */
+  readonly overrideGate?: string;
 }
 
 /** What a promotion would set: the source's exact tag and digest (checked for order and protection). */
-export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth' | 'git'>, req: PromoteRequest): Promise<{ change: ImageChange; source: ImageRef }> {
+export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth' | 'gates' | 'git'>, req: PromoteRequest): Promise<{ change: ImageChange; source: ImageRef; overrides: GateOverride[] }> {
   const { from, to } = req;
   if (from.id === to.id) throw inputError('promote.same', `cannot promote ${to.name} into itself`);
   if (to.promoteFrom !== undefined && to.promoteFrom !== from.id) {
@@ -218,6 +223,10 @@ export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth'
     throw inputError('promote.noTag', `${from.name} declares no image tag to promote`, { hint: `Deploy an image to ${from.name} first` });
   }
   guardProtected(to, source.tag, req.confirmed, `promoting ${source.tag} from ${from.name}`);
+  if (ctx.gates) {
+    const overrides = applyOverride(await ctx.gates(from, to), to, req.overrideGate);
+    return { change: changeFor(source.tag, source.digest ?? null), source, overrides };
+  }
   if (to.protected && ctx.sourceHealth) {
     const health = await ctx.sourceHealth(from);
     if (health && !health.healthy) {
@@ -226,12 +235,12 @@ export async function promotionChange(ctx: Pick<OperationContext, 'sourceHealth'
       });
     }
   }
-  return { change: changeFor(source.tag, source.digest ?? null), source };
+  return { change: changeFor(source.tag, source.digest ?? null), source, overrides: [] };
 }
 
 export async function promote(ctx: OperationContext, req: PromoteRequest): Promise<OperationResult> {
-  const { change } = await promotionChange(ctx, req);
-  return commitChange(ctx, req.to, 'promote', change, { promotedFrom: req.from.name, expectText: req.expectText });
+  const { change, overrides } = await promotionChange(ctx, req);
+  return commitChange(ctx, req.to, 'promote', change, { promotedFrom: req.from.name, expectText: req.expectText, ...(overrides.length ? { gateOverrides: overrides } : {}) });
 }
 
 export interface RollbackRequest {

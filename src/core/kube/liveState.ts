@@ -29,6 +29,10 @@ export interface WorkloadInfo {
   readonly paused: boolean;
   /** label selector of its pods (`app=web`) */
   readonly selector: string;
+  /** when its last update completed, from its own conditions (Deployment Progressing/NewReplicaSetAvailable, Rollout Completed) */
+  readonly completedAt?: string;
+  /** Argo Rollouts: the pod template hash of the current revision */
+  readonly podHash?: string;
 }
 
 export interface ReplicaSetInfo {
@@ -324,7 +328,24 @@ export function workloadInfo(kind: WorkloadKind, name: string, w: KubeObject): W
     ...(rev ? { revision: rev } : {}),
     paused: w.spec?.paused === true || (Array.isArray(w.status?.pauseConditions) && w.status.pauseConditions.length > 0),
     selector: formatLabelSelector(selector),
+    ...completion(kind, w),
   };
+}
+
+/** The cluster's own record of when the current revision finished rolling out (none while it rolls). */
+function completion(kind: WorkloadKind, w: KubeObject): { completedAt?: string; podHash?: string } {
+  const conditions: Array<{ type?: string; status?: string; reason?: string; lastUpdateTime?: string; lastTransitionTime?: string }> = Array.isArray(w.status?.conditions) ? w.status.conditions : [];
+  const find = (type: string) => conditions.find((c) => c.type === type);
+  if (kind === 'deployment') {
+    const c = find('Progressing');
+    return c?.status === 'True' && c.reason === 'NewReplicaSetAvailable' && (c.lastUpdateTime || c.lastTransitionTime) ? { completedAt: c.lastUpdateTime ?? c.lastTransitionTime } : {};
+  }
+  if (kind === 'rollout') {
+    const c = find('Completed');
+    const hash = w.status?.currentPodHash ? { podHash: String(w.status.currentPodHash) } : {};
+    return c?.status === 'True' && c.lastTransitionTime ? { completedAt: c.lastTransitionTime, ...hash } : hash;
+  }
+  return {};
 }
 
 /** The template hash of the workload's current revision, when the kind records one. */

@@ -1,7 +1,7 @@
 /** The Kubernetes resources GitOps Pilot reads and writes, and their API paths. */
 import type { WorkloadKind } from '../config/model';
 
-export type ResourceName = 'namespaces' | 'pods' | 'events' | 'replicasets' | 'deployments' | 'statefulsets' | 'daemonsets' | 'rollouts' | 'applications';
+export type ResourceName = 'namespaces' | 'pods' | 'events' | 'replicasets' | 'deployments' | 'statefulsets' | 'daemonsets' | 'rollouts' | 'applications' | 'analysisruns';
 
 export interface ResourceType {
   readonly name: ResourceName;
@@ -22,6 +22,7 @@ export const RESOURCES: Readonly<Record<ResourceName, ResourceType>> = {
   daemonsets: { name: 'daemonsets', group: 'apps', version: 'v1', kind: 'DaemonSet', namespaced: true },
   rollouts: { name: 'rollouts', group: 'argoproj.io', version: 'v1alpha1', kind: 'Rollout', namespaced: true },
   applications: { name: 'applications', group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespaced: true },
+  analysisruns: { name: 'analysisruns', group: 'argoproj.io', version: 'v1alpha1', kind: 'AnalysisRun', namespaced: true },
 };
 
 export const WORKLOAD_RESOURCES: Readonly<Record<WorkloadKind, ResourceName>> = {

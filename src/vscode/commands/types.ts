@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { OperationContext, OperationResult } from '../../core/gitops/operations';
+import type { RolloutProgress } from '../../core/kube/watchRollout';
 import type { PreviewDocuments } from '../deploy/preview';
 import type { ImageFeature } from '../images/feature';
 import type { RolloutFeature } from '../kube/feature';
@@ -15,9 +16,13 @@ import type { Workspace } from '../../core/workspace/workspace';
 export interface DeployHooks {
   checkImage?: OperationContext['checkImage'];
   sourceHealth?: OperationContext['sourceHealth'];
+  /** the gates of a promotion (src/vscode/kube/gates.ts) */
+  gates?: OperationContext['gates'];
   /** recent tags of a repository in its registry (the Images feature), for the tag quick pick */
   recentTags?: (repository: string) => Promise<TagSuggestion[]>;
   readonly afterDeploy: ((result: OperationResult) => void)[];
+  /** when the rollout watched after a deployment ends (done, failed, timed out; undefined: not watched) */
+  afterRollout?: (result: OperationResult, progress: RolloutProgress | undefined) => void;
 }
 
 /** What commands may use. Built once in activate() and passed to every command. */

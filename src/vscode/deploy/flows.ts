@@ -6,11 +6,13 @@
 import * as vscode from 'vscode';
 import type { Environment } from '../../core/config/model';
 import { inputError, PilotError } from '../../core/errors';
+import { needsApproval } from '../../core/gates/decide';
 import { imageString, type ImageRef } from '../../core/gitops/message';
 import { guardProtected, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, setImage } from '../../core/gitops/operations';
 import type { ImageChange } from '../../core/gitops/imageEdit';
 import type { Services } from '../commands/types';
 import type { EnvironmentEntry } from '../../core/workspace/environments';
+import { checkGates } from './gatePrompt';
 import { confirmDeployment, confirmProtected } from './prompts';
 import { operationContext, requireTrust, runDeployment } from './run';
 
@@ -23,7 +25,7 @@ async function reviewAndConfirm(s: Services, env: Environment, change: ImageChan
   const preview = await previewChange(env, change);
   if (!preview.changed) return preview.before;
   await s.previews.showDiff(env.file, preview.after, `${env.relFile} (${env.name}): ${title}`);
-  if (env.protected) await confirmProtected(env, title);
+  if (needsApproval(env)) await confirmProtected(env, title);
   else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, detail, action);
   return preview.before;
 }
@@ -64,11 +66,13 @@ export async function promoteFlow(s: Services, source: EnvironmentEntry, target:
   requireReadable(source);
   requireReadable(target);
   const hooksCtx = operationContext(s, target.project, new AbortController().signal, () => undefined);
-  const { change, source: img } = await promotionChange(hooksCtx, { from: source.env, to: target.env, confirmed: true });
+  const overrideGate = await checkGates(s, source, target);
+  const override = overrideGate !== undefined ? { overrideGate } : {};
+  const { change, source: img } = await promotionChange(hooksCtx, { from: source.env, to: target.env, confirmed: true, ...override });
   const before = target.file.ok ? target.file.declared : undefined;
   const title = `Promote ${img.tag} from ${source.env.name} to ${target.env.name}`;
   const expectText = await reviewAndConfirm(s, target.env, change, title, 'Promote', `${target.env.relFile}: ${before?.tag ?? '(unset)'} → ${img.tag}${img.digest ? ` (${img.digest.slice(0, 19)}…)` : ''}. ${describePush(s)}`);
-  await runDeployment(s, `Promoting ${img.tag} to ${target.env.name}`, target.project, (ctx) => promote(ctx, { from: source.env, to: target.env, confirmed: true, expectText }));
+  await runDeployment(s, `Promoting ${img.tag} to ${target.env.name}`, target.project, (ctx) => promote(ctx, { from: source.env, to: target.env, confirmed: true, expectText, ...override }));
 }
 
 export async function rollbackFlow(s: Services, entry: EnvironmentEntry, toCommit?: string): Promise<void> {

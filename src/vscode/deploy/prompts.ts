@@ -6,7 +6,7 @@ import { isValidTag } from '../../core/images/reference';
 /** Protected environments: the user types the environment's name (like GitHub's "type the repository name"). */
 export async function confirmProtected(env: Environment, action: string): Promise<void> {
   const typed = await vscode.window.showInputBox({
-    title: `${action} — ${env.name} is protected`,
+    title: `${action} — ${env.name} ${env.protected ? 'is protected' : 'needs approval'}`,
     prompt: `Type "${env.name}" to confirm`,
     placeHolder: env.name,
     ignoreFocusOut: true,

@@ -20,6 +20,7 @@ export function operationContext(s: Services, project: Project, signal: AbortSig
     onProgress,
     checkImage: s.hooks.checkImage,
     sourceHealth: s.hooks.sourceHealth,
+    gates: s.hooks.gates,
   };
 }
 

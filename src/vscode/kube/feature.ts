@@ -152,7 +152,10 @@ export function installRolloutHooks(hooks: DeployHooks, feature: RolloutFeature,
     if (!settings.get('watchAfterDeploy') || result.status !== 'pushed' || settings.get('pushMode') !== 'direct' || !vscode.workspace.isTrusted) return;
     const entry = feature.entryOf(result.env);
     if (!entry || !feature.target(entry)) return;
-    void feature.watch(entry, result.after);
+    void feature.watch(entry, result.after).then(
+      (p) => hooks.afterRollout?.(result, p),
+      (err) => log.debug(`watch after deploy: ${err instanceof Error ? err.message : String(err)}`),
+    );
   });
   hooks.sourceHealth = async (env) => {
     const entry = feature.entryOf(env);

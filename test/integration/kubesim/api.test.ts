@@ -42,6 +42,8 @@ describe('API: discovery', () => {
     assert.deepEqual(argo.body.resources.filter((r: { name: string }) => !r.name.includes('/')).map((r: { name: string; shortNames: string[] }) => [r.name, r.shortNames]), [
       ['applications', ['app', 'apps']],
       ['rollouts', ['ro']],
+      ['analysistemplates', undefined],
+      ['analysisruns', ['ar']],
     ]);
     const missing = await request(sim.url, 'GET', '/apis/batch/v1');
     assert.deepEqual([missing.status, missing.body.reason], [404, 'NotFound']);

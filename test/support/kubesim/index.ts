@@ -12,6 +12,7 @@
 import { recordSecret } from '../secrets';
 import { writeFileSync } from 'node:fs';
 import { stringify as toYaml } from 'yaml';
+import { AnalysisRules, AnalysisRunController, type AnalysisRule } from './controllers/analysis';
 import { ApplicationController, type ApplicationApi, type ApplicationOperationHandler } from './controllers/application';
 import { DaemonSetController } from './controllers/daemonset';
 import { DeploymentController } from './controllers/deployment';
@@ -87,6 +88,8 @@ export interface KubeSimControllers {
   /** per-image scripted pod behaviours (see PodBehavior); later rules win */
   addBehavior(rule: BehaviorRule): () => void;
   clearBehaviors(): void;
+  /** scripted outcomes of Argo Rollouts analysis metrics, per image (and metric); default Successful */
+  addAnalysisRule(rule: AnalysisRule): () => void;
   setImageExists(hook: ImageExistsHook): void;
 }
 
@@ -194,6 +197,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const store = new Store({ random, historyLimit: opts.historyLimit ?? 1000, gracefulPodDeletion: () => withControllers });
   const events = new EventRecorder(store);
   const behaviors = new Behaviors();
+  const analysisRules = new AnalysisRules();
   const runtime = new Runtime(store, events, random, timings, behaviors, opts.imageExists ?? (() => true), onError);
   const stats = new Stats();
   const failures = new FailureRules();
@@ -211,7 +215,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     new DeploymentController(runtime);
     new StatefulSetController(runtime, kubelet);
     new DaemonSetController(runtime, kubelet);
-    new RolloutController(runtime);
+    new RolloutController(runtime, analysisRules);
+    new AnalysisRunController(runtime, analysisRules);
   }
   const argocd: ApplicationApi = applications;
 
@@ -271,7 +276,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
         runtime.timings = { ...runtime.timings, ...t };
       },
       addBehavior: (rule) => behaviors.add(rule),
-      clearBehaviors: () => behaviors.clear(),
+      clearBehaviors: () => {
+        behaviors.clear();
+        analysisRules.clear();
+      },
+      addAnalysisRule: (rule) => analysisRules.add(rule),
       setImageExists: (hook) => {
         runtime.imageExists = hook;
       },

@@ -79,6 +79,14 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     group: 'argoproj.io', version: 'v1alpha1', resource: 'rollouts', kind: 'Rollout', singular: 'rollout', namespaced: true,
     shortNames: ['ro'], categories: [], subresources: ['status', 'scale'], crd: true, generation: 'non-metadata', fieldSelectors: [],
   },
+  {
+    group: 'argoproj.io', version: 'v1alpha1', resource: 'analysistemplates', kind: 'AnalysisTemplate', singular: 'analysistemplate', namespaced: true,
+    shortNames: [], categories: [], subresources: [], crd: true, generation: 'non-metadata', fieldSelectors: [],
+  },
+  {
+    group: 'argoproj.io', version: 'v1alpha1', resource: 'analysisruns', kind: 'AnalysisRun', singular: 'analysisrun', namespaced: true,
+    shortNames: ['ar'], categories: [], subresources: [], crd: true, generation: 'non-metadata', fieldSelectors: [],
+  },
 ];
 
 export function apiVersionOfType(rt: ResourceType): string {

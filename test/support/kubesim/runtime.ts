@@ -65,11 +65,12 @@ export interface BehaviorRule {
 /** Whether an image can be pulled (the sandbox plugs a registry lookup in here). */
 export type ImageExistsHook = (image: string) => boolean | Promise<boolean>;
 
-export class Behaviors {
-  private rules: BehaviorRule[] = [];
+/** Scripted rules chosen by image (exact, `*` glob or RegExp); later rules win. */
+export class ImageRules<R extends { image: string | RegExp }> {
+  private rules: R[] = [];
 
   /** Adds a rule; later rules win over earlier ones. Returns a function removing it. */
-  add(rule: BehaviorRule): () => void {
+  add(rule: R): () => void {
     this.rules.push(rule);
     return () => {
       this.rules = this.rules.filter((r) => r !== rule);
@@ -80,17 +81,24 @@ export class Behaviors {
     this.rules = [];
   }
 
-  /** The rule for an image, the latest matching one first. */
-  ruleFor(image: string): BehaviorRule | undefined {
+  /** The latest rule matching one of the images (and `also`). */
+  find(images: readonly string[], also: (rule: R) => boolean = () => true): R | undefined {
     for (let i = this.rules.length - 1; i >= 0; i--) {
       const r = this.rules[i]!;
-      if (matchesImage(r.image, image)) return r;
+      if (also(r) && images.some((image) => matchesImage(r.image, image))) return r;
     }
     return undefined;
   }
 }
 
-function matchesImage(pattern: string | RegExp, image: string): boolean {
+export class Behaviors extends ImageRules<BehaviorRule> {
+  /** The rule for an image, the latest matching one first. */
+  ruleFor(image: string): BehaviorRule | undefined {
+    return this.find([image]);
+  }
+}
+
+export function matchesImage(pattern: string | RegExp, image: string): boolean {
   if (pattern instanceof RegExp) return pattern.test(image);
   if (!pattern.includes('*')) return pattern === image;
   const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);

@@ -188,6 +188,14 @@ const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age', 'date')],
     cells: (o, now) => [o.metadata.name, o.spec?.replicas ?? null, o.status?.replicas ?? null, o.status?.updatedReplicas ?? null, o.status?.availableReplicas ?? null, ageOf(o.metadata.creationTimestamp, now)],
   },
+  analysisruns: {
+    columns: [NAME, col('Status'), col('Age', 'date')],
+    cells: (o, now) => [o.metadata.name, o.status?.phase ?? null, ageOf(o.metadata.creationTimestamp, now)],
+  },
+  analysistemplates: {
+    columns: [NAME, col('Age', 'date')],
+    cells: (o, now) => [o.metadata.name, ageOf(o.metadata.creationTimestamp, now)],
+  },
 };
 
 /** The READY / STATUS / RESTARTS columns of `kubectl get pods` (printPod). */

@@ -5,6 +5,11 @@
  * (an `operation` on the Application) for the others. Health follows the Deployment (the simulator's
  * Application controller applies gitops-engine's rules); a tag that is not in the registry ends in
  * ImagePullBackOff because the simulator asks the registry on every pull.
+ *
+ * Like Argo CD it looks at git on a poll — by default Argo CD's own: `timeout.reconciliation` 120 s plus
+ * up to 60 s of `timeout.reconciliation.jitter` — and at once when an Application gets the
+ * `argocd.argoproj.io/refresh` annotation (the simulator's Application controller removes it afterwards,
+ * as Argo CD does). Tests may shorten the poll with `pollMs`; the product never relies on it.
  */
 import { spawnSync } from 'node:child_process';
 import { readDeclaredImage } from '../../../src/core/gitops/readImage';
@@ -32,12 +37,24 @@ export interface ArgoAgent {
   stop(): void;
 }
 
+/** Argo CD's defaults (argocd-cm `timeout.reconciliation`, `timeout.reconciliation.jitter`). */
+export const ARGO_RECONCILIATION_MS = 120_000;
+export const ARGO_RECONCILIATION_JITTER_MS = 60_000;
+
 interface Desired {
   image: string;
   replicas?: number;
 }
 
-export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentApp[], opts: { pollMs?: number; log?: (line: string) => void } = {}): ArgoAgent {
+export interface ArgoAgentOptions {
+  /** a fixed poll interval (tests); default: Argo CD's 120 s plus up to 60 s of jitter */
+  readonly pollMs?: number;
+  /** the jitter's randomness (tests) */
+  readonly random?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentApp[], opts: ArgoAgentOptions = {}): ArgoAgent {
   const log = opts.log ?? (() => undefined);
   let revision = '';
   let stopped = false;
@@ -102,7 +119,9 @@ export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentA
     if (!app) return;
     const rev = head();
     if (req.kind === 'refresh') {
+      log(`${app.application}: refresh requested (${req.refresh}), comparing with ${rev.slice(0, 7)}`);
       reconcile(app, rev);
+      if (apps.every((a) => a === app)) revision = rev;
       return;
     }
     const requested = req.operation?.sync?.revision as string | undefined;
@@ -126,8 +145,18 @@ export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentA
     return busy;
   }
 
-  const timer = setInterval(() => void poll(), opts.pollMs ?? 1000);
-  timer.unref();
+  const random = opts.random ?? Math.random;
+  const interval = () => opts.pollMs ?? ARGO_RECONCILIATION_MS + Math.floor(random() * ARGO_RECONCILIATION_JITTER_MS);
+  let timer: NodeJS.Timeout;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      void poll().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, interval());
+    timer.unref();
+  };
+  schedule();
   void poll();
   return {
     get revision() {
@@ -136,7 +165,7 @@ export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentA
     poll,
     stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       unsubscribe();
     },
   };

@@ -23,7 +23,7 @@ export interface SandboxOptions {
   readonly speed?: 'fast' | 'realistic';
   /** overrides of the speed's timings (e.g. pods ready in about a second, for UI tests that watch a rollout) */
   readonly timings?: Partial<Timings>;
-  /** how often the Argo-CD-like agent looks at the GitOps repository (default 250 ms fast, 1 s realistic) */
+  /** how often the Argo-CD-like agent looks at the GitOps repository (default: Argo CD's 120 s + up to 60 s jitter; a refresh request is seen at once) */
   readonly agentPollMs?: number;
   /** use a Docker engine when one can be started (default true) */
   readonly docker?: boolean;
@@ -142,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       });
       apps.push({ env: e.name, namespace: e.namespace, application: `${APP}-${e.name}`, file: `envs/${e.name}/values.yaml`, deployment: APP, container: APP, autoSync: e.autoSync });
     }
-    const agent = startArgoAgent(sim, layout.gitopsBare, apps, { log, pollMs: opts.agentPollMs ?? (opts.speed === 'fast' ? 250 : 1000) });
+    const agent = startArgoAgent(sim, layout.gitopsBare, apps, { log, ...(opts.agentPollMs !== undefined ? { pollMs: opts.agentPollMs } : {}) });
     cleanups.push(() => agent.stop());
 
     // AWS: the emulator's credentials only; empty config files so the user's own profiles never leak in

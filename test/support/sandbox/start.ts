@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     sandbox.ecr ? `  ECR API            ${sandbox.ecr.ecr.endpoint}  (registry ${sandbox.ecr.ecr.registryHost})` : '  ECR API            not running',
     sandbox.docker ? `  Docker engine      ${sandbox.docker.host}` : '  Docker engine      not running',
     '  Argo CD            an agent syncs dev and staging automatically; prod waits for "Sync now"',
+    '                     it polls git like Argo CD (every 120 s + up to 60 s); GitOps Pilot asks it to refresh after each push',
     ...sandbox.notes.map((n) => `  note: ${n}`),
   ];
 

@@ -4,6 +4,7 @@
  * run them, with the deployment confirmation off.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import type { RolloutItemState } from '../../../src/vscode/statusBar';
@@ -145,6 +146,21 @@ suite('rollouts: the tree and the status bar follow the cluster', () => {
     await vscode.commands.executeCommand('gitopsPilot.watchRollout', 'staging');
     const s = await until(onIndicators, () => indicator('staging')?.state === 'done' && indicator('staging'), 'staging done');
     assert.equal(s.text, '$(check) staging 1.0.4');
+  });
+
+  test('onFailure: rollback — a tag that cannot run on staging is reverted automatically, and staging is healthy again', async () => {
+    const remote = process.env.GITOPS_PILOT_TEST_REMOTE!;
+    seen.length = 0;
+    await vscode.commands.executeCommand('gitopsPilot.setImageTag', 'staging', '1.0.9-missing');
+    await until(onIndicators, () => indicator('staging')?.state === 'failed' && indicator('staging'), 'staging failed', 60_000);
+    // nobody acts: the revert is committed and pushed, Argo CD brings the previous image back
+    const back = await until(onIndicators, () => indicator('staging')?.state === 'done' && indicator('staging'), 'staging done again after the automatic rollback', 60_000);
+    assert.equal(back.text, '$(check) staging 1.0.4');
+    const log = execFileSync('git', ['--git-dir', remote, 'log', '-2', '--format=%s'], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(log, ['rollback(staging): demo-app 1.0.9-missing -> 1.0.4', 'deploy(staging): demo-app 1.0.4 -> 1.0.9-missing']);
+    await until(onLive, () => live('staging')?.summary === 'demo-app 1.0.4 · Synced · Healthy', 'the tree shows staging on 1.0.4');
+    // prod's gate follows staging: protected, so staging must be healthy (no gates: configured, no soak)
+    assert.match(String((await item(await envNode('prod'))).description), / · ready · staging healthy \d+m$/);
   });
 
   test('watches stop when the view is hidden and nothing is watched', async () => {

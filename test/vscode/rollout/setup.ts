@@ -57,6 +57,7 @@ environments:
     cluster: { context: kubesim, namespace: staging }
     workload: deployment/demo-app
     argocd: { application: demo-app-staging, namespace: argocd }
+    onFailure: rollback
   - name: prod
     file: envs/prod/values.yaml
     promoteFrom: staging

@@ -10,6 +10,7 @@ import { ArgoNode, EventsGroupNode, HEALTH_WORDS, healthIcon, LiveProblemNode, R
 import { environmentContextValue } from './contextValue';
 import { HistoryNode } from './historyNodes';
 import { DetailNode, openAt, ProblemNode, TreeNode, type TreeContext } from './treeNode';
+import { gateLines, treeGate } from './gates';
 
 export class EnvironmentNode extends TreeNode {
   readonly id: string;
@@ -54,6 +55,8 @@ export class EnvironmentNode extends TreeNode {
       item.description = imageText(d.repository, d.tag, d.digest);
       item.iconPath = new vscode.ThemeIcon(env.protected ? 'lock' : 'server-environment');
     }
+    const gate = file.ok ? treeGate(this.entry, this.ctx.model, this.ctx.live) : undefined;
+    if (gate) item.description = `${item.description} · ${gate.summary}`;
     const target = this.ctx.live?.target(this.entry);
     item.contextValue = environmentContextValue(env, {
       fileOk: file.ok,
@@ -62,6 +65,7 @@ export class EnvironmentNode extends TreeNode {
       mappedHere: this.ctx.live?.mappingSource(this.entry) === 'workspace',
     });
     item.tooltip = this.tooltip();
+    if (gate) item.tooltip.appendMarkdown(`\n\n**Promotion from ${escape(gate.source ?? '')}**: ${escape(gate.summary)}\n\n${gateLines(gate)}`);
     const state = live ? `, ${HEALTH_WORDS[live.health]}` : '';
     item.accessibilityInformation = { label: `Environment ${env.name}, ${file.ok ? `${live ? live.summary : `image ${item.description}`}${state}` : `error: ${file.error.message}`}` };
     return item;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DisposableOwner } from '../../../core/util/lifecycle';
-import { rootNodes } from './nodes';
+import { showsGate } from './gates';
+import { EnvironmentNode, rootNodes } from './nodes';
 import { LoadingNode, ProblemNode, type TreeContext, type TreeNode } from './treeNode';
 
 /** Renders the Workspace's environments, history and live state; it holds no data and starts nothing. */
@@ -14,6 +15,23 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
     this.register(ctx.history.onDidChange(() => this.changed.fire(undefined)));
     if (ctx.live) this.register(ctx.live.onDidChange((key) => this.liveChanged(key)));
     this.register({ dispose: () => this.liveTimer && clearTimeout(this.liveTimer) });
+    this.register({ dispose: () => this.gateTimer && clearInterval(this.gateTimer) });
+  }
+
+  /** Gates count minutes (soak 12m/30m, frozen until …): their rows are re-rendered once a minute while shown. */
+  private gateTimer: NodeJS.Timeout | undefined;
+
+  private tickGates(): void {
+    if (this.gateTimer) return;
+    this.gateTimer = setInterval(() => {
+      const nodes = [...(this.ctx.rendered?.values() ?? [])].filter((n) => showsGate(n.entry));
+      if (!nodes.length) {
+        clearInterval(this.gateTimer);
+        this.gateTimer = undefined;
+      }
+      for (const n of nodes) this.changed.fire(n);
+    }, 60_000);
+    this.gateTimer.unref?.();
   }
 
   private readonly liveKeys = new Set<string>();
@@ -26,14 +44,23 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
       this.liveTimer = undefined;
       const keys = [...this.liveKeys];
       this.liveKeys.clear();
+      const sources = new Set<string>();
       for (const k of keys) {
         const node = this.ctx.rendered?.get(k);
-        if (node) this.changed.fire(node);
+        if (node) {
+          this.changed.fire(node);
+          sources.add(`${node.entry.project.root}\0${node.entry.env.id}`);
+        }
+      }
+      // an environment's gate follows its source's cluster
+      for (const n of this.ctx.rendered?.values() ?? []) {
+        if (n.entry.env.promoteFrom !== undefined && sources.has(`${n.entry.project.root}\0${n.entry.env.promoteFrom}`) && !keys.includes(n.key)) this.changed.fire(n);
       }
     }, 50);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node instanceof EnvironmentNode && showsGate(node.entry)) this.tickGates();
     return node.toTreeItem();
   }
 

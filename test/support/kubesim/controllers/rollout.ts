@@ -6,12 +6,14 @@
  * promotion the way `kubectl argo rollouts promote` does it (clearing status.pauseConditions, or
  * setting currentStepIndex / promoteFull), abort (status.abort -> canary scaled away, Degraded),
  * progress deadline, and status.phase / status.message computed like the real controller
- * (rolloututil.CalculateRolloutPhase). The blue-green strategy is not simulated: such rollouts get
+ * (rolloututil.CalculateRolloutPhase). An `analysis` step runs an AnalysisRun (./analysis.ts) and waits
+ * for it; a run that fails aborts the update with the run's message, as the real controller does. The blue-green strategy is not simulated: such rollouts get
  * an InvalidSpec condition saying so.
  */
 import type { Controller, Runtime } from '../runtime';
 import { formatSelector } from '../selectors';
 import { clone, computeTemplateHash, deepEqual, parseGoDuration, rfc3339, type KubeObject } from '../util';
+import { ensureStepAnalysisRun, type AnalysisRules } from './analysis';
 import { controllerOf, controllerRef, getCondition, isOwnedBy, newCondition, setCondition, statusChanged, withLabel, type Condition } from './common';
 
 const SOURCE = { component: 'rollouts-controller' };
@@ -59,10 +61,16 @@ export class RolloutController implements Controller {
   /** precise start of the current pause per rollout uid (pauseConditions carry second precision only) */
   private readonly pausedAt = new Map<string, number>();
 
-  constructor(private readonly rt: Runtime) {
+  constructor(
+    private readonly rt: Runtime,
+    private readonly analysisRules?: AnalysisRules,
+  ) {
     rt.store.subscribe((ev) => {
       const o = ev.object;
-      if (ev.rt.resource === 'rollouts') {
+      if (ev.rt.resource === 'analysisruns') {
+        const owner = controllerOf(o);
+        if (owner?.kind === 'Rollout' && ev.type !== 'DELETED') this.rt.enqueue(this, o.metadata.namespace, owner.name);
+      } else if (ev.rt.resource === 'rollouts') {
         if (ev.type === 'DELETED') this.lastProgress.delete(o.metadata.uid ?? '');
         else this.rt.enqueue(this, o.metadata.namespace, o.metadata.name ?? '');
       } else if (ev.rt.resource === 'replicasets') {
@@ -223,7 +231,23 @@ export class RolloutController implements Controller {
         }
         return currentSetWeight(steps, status);
       }
-      // analysis, experiment and other steps complete at once in the simulator
+      if (step.analysis !== undefined && this.analysisRules) {
+        const run = ensureStepAnalysisRun(this.rt, ro, index, step.analysis as { templates?: Array<{ templateName?: string }> }, revision, status.currentPodHash ?? '');
+        const phase: string | undefined = run.status?.phase;
+        if (phase === 'Successful') {
+          this.stepCompleted(ro, index, steps, `analysis: ${run.metadata.name}`);
+          status.currentStepIndex = index + 1;
+          continue;
+        }
+        if (phase === 'Failed' || phase === 'Error' || phase === 'Inconclusive') {
+          // rollout/analysis.go: the update is aborted with the run's message
+          status.abort = true;
+          setCondition(status, newCondition('Progressing', 'False', 'RolloutAborted', `Rollout aborted update to revision ${revision}: ${run.status?.message ?? `AnalysisRun ${run.metadata.name} ${phase}`}`));
+          this.rt.enqueue(this, ro.metadata.namespace, ro.metadata.name ?? '');
+        }
+        return currentSetWeight(steps, status);
+      }
+      // experiment and other steps complete at once in the simulator
       this.stepCompleted(ro, index, steps, Object.keys(step)[0] ?? 'step');
       status.currentStepIndex = index + 1;
     }

@@ -1,0 +1,43 @@
+/**
+ * After a push that moves an environment: ask its Argo CD Application to look at git now (the
+ * `argocd.argoproj.io/refresh: normal` annotation, what `argocd app get --refresh` sets), instead of
+ * waiting for Argo CD's poll (`timeout.reconciliation`, 120 s plus up to 60 s of jitter by default).
+ * The push has happened either way: a refresh that cannot be requested is a warning, never a failure.
+ */
+import type { Environment } from '../config/model';
+import { isCancelled } from '../errors';
+import { refreshArgoApp } from './actions';
+import type { KubeSession } from './session';
+
+export interface PushOutcome {
+  readonly status: 'pushed' | 'committed' | 'unchanged';
+  readonly env: Environment;
+}
+
+export interface RefreshOutcome {
+  readonly requested: boolean;
+  /** `asked Argo CD to refresh demo-app-prod`, or why it could not */
+  readonly message: string;
+}
+
+/**
+ * Requests the refresh when the result was pushed to the deployment branch (a pull-request branch is not
+ * what Argo CD follows) and the environment names its Application. Undefined: nothing to do.
+ */
+export async function refreshAfterPush(
+  session: () => KubeSession,
+  result: PushOutcome,
+  opts: { readonly pushMode: false | 'direct' | 'branch'; readonly context?: string; readonly signal?: AbortSignal },
+): Promise<RefreshOutcome | undefined> {
+  const app = result.env.argocd;
+  if (!app || result.status !== 'pushed' || opts.pushMode !== 'direct') return undefined;
+  const context = opts.context ?? result.env.cluster?.context;
+  try {
+    await refreshArgoApp(session(), { ...(context ? { context } : {}), application: app.application, namespace: app.namespace }, { signal: opts.signal });
+    return { requested: true, message: `asked Argo CD to refresh ${app.application}: the sync starts now instead of at its next poll` };
+  } catch (err) {
+    if (isCancelled(err)) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    return { requested: false, message: `could not ask Argo CD to refresh ${app.application} (${why}); it syncs at its next poll (up to 3 minutes)` };
+  }
+}
