@@ -45,7 +45,9 @@ export const scan: CliCommand = {
       if (!image) {
         throw inputError('scan.noImage', `ECR has no image ${target.name}:${tag}`, { hint: 'Push it first (gitops-pilot build --push), or pass the pushed tag with --tag' });
       }
-      const findings = await awaitScan(api, target.name, image.digest, { waitMs, signal: io.signal, onProgress: (m) => io.err(`  ${m}`) });
+      // GITOPS_PILOT_SCAN_POLL_MS: how often to ask while the scan runs (default 5 s; tests ask more often)
+      const poll = Number(io.env.GITOPS_PILOT_SCAN_POLL_MS);
+      const findings = await awaitScan(api, target.name, image.digest, { waitMs, ...(poll > 0 ? { pollMs: poll } : {}), signal: io.signal, onProgress: (m) => io.err(`  ${m}`) });
       const verdict = evaluateScan(findings, failOn);
       if (f.json) {
         io.out(JSON.stringify({ image: `${target.configured}:${tag}`, digest: image.digest, status: findings.status, counts: findings.counts, failOn, passed: verdict.passed, findings: findings.findings.slice(0, 20) }, null, 2));
