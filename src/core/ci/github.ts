@@ -70,7 +70,8 @@ export function renderGithub(plan: CiPlan): string {
   }
   const workflow = {
     name: `${plan.app}: build, deploy, promote`,
-    on: { push: { branches: [plan.branch] }, workflow_dispatch: {} },
+    // a deployment commit to the app's own repository must not build again
+    on: { push: { branches: [plan.branch], ...(plan.gitops.sameRepo ? { 'paths-ignore': plan.envFiles } : {}) }, workflow_dispatch: {} },
     permissions: { contents: 'read', 'id-token': 'write' },
     // one deployment at a time: a newer run waits instead of racing an older one's promotion
     concurrency: { group: `gitops-pilot-${plan.app}`, 'cancel-in-progress': false },

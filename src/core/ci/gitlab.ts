@@ -13,7 +13,14 @@ export function renderGitlab(plan: CiPlan): string {
   const first = plan.first;
   const stages = ['test', jobName(plan, first), ...plan.promotions.map((e) => jobName(plan, e))];
   const doc: Record<string, unknown> = {
-    workflow: { rules: [{ if: `$CI_COMMIT_BRANCH == "${plan.branch}"` }, { if: '$CI_PIPELINE_SOURCE == "web"' }] },
+    workflow: {
+      rules: [
+        // a deployment commit to the app's own repository must not build again
+        ...(plan.gitops.sameRepo ? [{ if: '$CI_COMMIT_MESSAGE =~ /^(deploy|promote|rollback)\\(/', when: 'never' }] : []),
+        { if: `$CI_COMMIT_BRANCH == "${plan.branch}"` },
+        { if: '$CI_PIPELINE_SOURCE == "web"' },
+      ],
+    },
     stages,
     variables: {
       ...(plan.region ? { AWS_REGION: plan.region } : {}),

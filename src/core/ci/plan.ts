@@ -39,6 +39,8 @@ export interface CiPlan {
   readonly tagPolicy: TagPolicy;
   /** the GitOps repository: `dir` relative to the app root (posix), cloned from `url` unless it is the app repository */
   readonly gitops: { readonly dir: string; readonly sameRepo: boolean; readonly url?: string; readonly branch: string };
+  /** the environments' files relative to the app root (when the GitOps repository is the app's, its pushes must not start the pipeline again) */
+  readonly envFiles: readonly string[];
   readonly first: CiEnvironment;
   readonly promotions: readonly CiEnvironment[];
   readonly tests: TestTooling;
@@ -108,6 +110,7 @@ export function planCi(project: Project, opts: PlanOptions): CiPlan {
     ...(target.region ? { region: target.region } : {}),
     tagPolicy: project.config.image?.tag ?? 'sha',
     gitops: { dir: rel, sameRepo, ...(opts.gitopsUrl ? { url: withoutCredentials(opts.gitopsUrl) } : {}), branch: project.gitops.branch ?? 'main' },
+    envFiles: envs.map((e) => posix.join(rel, e.relFile)),
     first: env(firstEnv, 'test'),
     promotions,
     tests: opts.tests,

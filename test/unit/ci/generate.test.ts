@@ -189,6 +189,8 @@ describe('CI pipelines: every system', () => {
       const text = generateCi(system, await plan({ repo: '.' })).map((f) => f.text).join('\n');
       assert.doesNotMatch(text, /git clone/);
       assert.match(text, /checkout -q -B main FETCH_HEAD/);
+      if (system === 'github') assert.deepEqual(parse(text.split('\n').filter((l) => !l.startsWith('#')).join('\n')).on.push['paths-ignore'], ['envs/dev/values.yaml', 'envs/staging/values.yaml', 'envs/prod/values.yaml']);
+      if (system === 'gitlab') assert.equal(parse(text).workflow.rules[0].when, 'never');
     });
   }
 });
