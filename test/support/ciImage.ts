@@ -156,6 +156,10 @@ export function ensureCliImage(daemon: Pick<DockerDaemon, 'host'>): Promise<stri
       } finally {
         rmSync(ctx, { recursive: true, force: true });
       }
+      // earlier builds (another dist/) would pile up in the shared data-root: remove those no container uses
+      const ls = await docker(daemon, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'gitops-pilot-test/cli']);
+      const old = ls.stdout.split('\n').map((l) => l.trim()).filter((l) => l && l !== ref);
+      if (old.length) await docker(daemon, ['image', 'rm', ...old]);
       return ref;
     })();
     memo.set(key, m);
