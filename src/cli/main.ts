@@ -5,15 +5,17 @@ import { build } from './commands/build';
 import { bump } from './commands/bump';
 import { envs } from './commands/envs';
 import { gates } from './commands/gates';
+import { initCi } from './commands/initCi';
 import { promote } from './commands/promote';
 import { push } from './commands/push';
 import { rollback } from './commands/rollback';
 import { rolloutStatusCommand } from './commands/rolloutStatus';
+import { scan } from './commands/scan';
 import { setImage } from './commands/setImage';
 import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, gates, rollback, rolloutStatusCommand, build, push, ship];
+export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, gates, rollback, rolloutStatusCommand, build, push, ship, scan, initCi];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

@@ -3,6 +3,7 @@ import { buildImage } from './buildImage';
 import { abortRollout } from './abortRollout';
 import { compareWith } from './compareWith';
 import { copyImageReference } from './copyImageReference';
+import { createCiPipeline } from './createCiPipeline';
 import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
 import { openValuesFile } from './openValuesFile';
@@ -29,6 +30,7 @@ export const allCommands: readonly CommandDef[] = [
   refreshEnvironments,
   openValuesFile,
   createConfig,
+  createCiPipeline,
   showLog,
   setImageTag,
   promoteToStaging,

@@ -27,6 +27,8 @@ export interface SandboxOptions {
   readonly agentPollMs?: number;
   /** use a Docker engine when one can be started (default true) */
   readonly docker?: boolean;
+  /** how long ECR scans stay IN_PROGRESS after a push (default 0: complete at once) */
+  readonly scanDelayMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -71,7 +73,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     let ecr: EcrStack | undefined;
     if (which('docker-registry')) {
       log('starting the registry and the ECR API emulator');
-      ecr = await startEcrStack({ region: REGION, accountId: ACCOUNT, repositories: [{ name: APP, scanOnPush: true }], registryOptions: { dir: join(opts.dir, 'registry') } });
+      ecr = await startEcrStack({ region: REGION, accountId: ACCOUNT, repositories: [{ name: APP, scanOnPush: true }], ...(opts.scanDelayMs ? { scanDelayMs: opts.scanDelayMs } : {}), registryOptions: { dir: join(opts.dir, 'registry') } });
       cleanups.push(() => ecr!.close());
     } else {
       notes.push('docker-registry is not installed (apt-get install -y docker-registry): no registry and no ECR API; Build/Push Image and the Images view cannot work, deployments and rollouts can (every tag counts as pushed).');
