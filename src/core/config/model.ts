@@ -25,6 +25,8 @@ export interface Environment {
   readonly promotesTo: readonly string[];
   readonly protected: boolean;
   readonly healthUrl?: string;
+  /** how deployments to this environment reach the remote (config `pushMode`; default: the caller's) */
+  readonly pushMode?: PushMode;
   readonly source: 'config' | 'convention';
 }
 
@@ -53,11 +55,24 @@ export interface EnvironmentConfig {
   readonly promoteFrom?: string;
   readonly protected?: boolean;
   readonly healthUrl?: string;
+  readonly pushMode?: PushMode;
+}
+
+/** direct: the deployment branch; branch: a new branch per deployment; pull-request: one branch and PR per environment */
+export type PushMode = 'direct' | 'branch' | 'pull-request';
+
+export interface PullRequestsConfig {
+  readonly provider?: 'github' | 'gitlab';
+  readonly api?: string;
+  readonly repository?: string;
+  readonly labels?: readonly string[];
+  readonly reviewers?: readonly string[];
+  readonly draft?: boolean;
 }
 
 export interface PilotConfig {
   readonly image?: ImageConfig;
-  readonly gitops?: { readonly repo?: string; readonly branch?: string; readonly remote?: string };
+  readonly gitops?: { readonly repo?: string; readonly branch?: string; readonly remote?: string; readonly pullRequests?: PullRequestsConfig };
   readonly environments?: readonly EnvironmentConfig[];
 }
 
@@ -67,7 +82,7 @@ export interface Project {
   readonly configFile?: string;
   readonly config?: PilotConfig;
   readonly gitopsRoot: string;
-  readonly gitops: { readonly branch?: string; readonly remote: string };
+  readonly gitops: { readonly branch?: string; readonly remote: string; readonly pullRequests?: PullRequestsConfig };
   /** in promotion order: sources before the environments they promote to */
   readonly environments: readonly Environment[];
   /** problems with the configuration itself (shown as rows; environments may still be listed) */

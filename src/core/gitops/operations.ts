@@ -21,7 +21,7 @@ export type RegistryCheck = { exists: true; digest?: string } | { exists: false 
 export interface OperationContext {
   readonly project: Project;
   readonly git: GitOptions;
-  readonly push: false | 'direct' | 'branch';
+  readonly push: false | 'direct' | 'branch' | 'pull-request';
   readonly retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   readonly onProgress?: (message: string) => void;
   /** looks the image up in its registry (when one is configured); omitted: no check */
