@@ -4,6 +4,7 @@ import type { CliIO } from './io';
 import { build } from './commands/build';
 import { bump } from './commands/bump';
 import { envs } from './commands/envs';
+import { pr } from './commands/pr';
 import { promote } from './commands/promote';
 import { push } from './commands/push';
 import { rollback } from './commands/rollback';
@@ -12,7 +13,7 @@ import { setImage } from './commands/setImage';
 import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback, rolloutStatusCommand, build, push, ship];
+export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback, pr, rolloutStatusCommand, build, push, ship];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

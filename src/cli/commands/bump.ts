@@ -5,6 +5,7 @@ import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { imageContext } from './imageCommon';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import { deployMaybeThroughPullRequest } from './pr';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -28,13 +29,16 @@ export const bump: CliCommand = {
     const project = await requireProject(f.dir, io);
     const env = requireEnv(project, f.env!, '--env');
     const images = imageContext(io, {});
+    const push = pushMode(f, env);
     const ctx: OperationContext = {
-      ...operationContext(project, io, pushMode(f)),
+      ...operationContext(project, io, push),
       checkImage: (image) => checkImageInEcr(image, [project], (target) => images.clients.get(ecrSettingsFor(images.ecr, target)), io.log, io.signal),
     };
     try {
-      const r = await setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force });
-      return printResult(r, f.json, io);
+      const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () =>
+        setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force }),
+      );
+      return printResult(result, f.json, io, pr);
     } finally {
       images.clients.dispose();
     }

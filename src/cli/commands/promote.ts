@@ -9,6 +9,7 @@ import { rolloutHealth } from '../../core/kube/watchRollout';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import { deployMaybeThroughPullRequest } from './pr';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -33,8 +34,9 @@ export const promote: CliCommand = {
     const from = requireEnv(project, f.from!, '--from');
     const to = requireEnv(project, f.to!, '--to');
     let session: KubeSession | undefined;
+    const push = pushMode(f, to);
     const ctx: OperationContext = {
-      ...operationContext(project, io, pushMode(f)),
+      ...operationContext(project, io, push),
       // the same check as the editor's: a protected environment only receives an image that is healthy where it runs now
       ...(f.force
         ? {}
@@ -52,8 +54,8 @@ export const promote: CliCommand = {
           }),
     };
     try {
-      const r = await promoteOp(ctx, { from, to, confirmed: f.yes });
-      return printResult(r, f.json, io);
+      const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () => promoteOp(ctx, { from, to, confirmed: f.yes }));
+      return printResult(result, f.json, io, pr);
     } finally {
       await session?.dispose();
     }

@@ -2,6 +2,7 @@ import { rollback as rollbackOp } from '../../core/gitops/operations';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import { deployMaybeThroughPullRequest } from './pr';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -21,7 +22,8 @@ export const rollback: CliCommand = {
     const { flags: f } = parseFlags(argv, flags, 'rollback');
     const project = await requireProject(f.dir, io);
     const env = requireEnv(project, f.env!, '--env');
-    const r = await rollbackOp(operationContext(project, io, pushMode(f)), { env, toCommit: f.to, confirmed: f.yes });
-    return printResult(r, f.json, io);
+    const push = pushMode(f, env);
+    const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () => rollbackOp(operationContext(project, io, push), { env, toCommit: f.to, confirmed: f.yes }));
+    return printResult(result, f.json, io, pr);
   },
 };

@@ -4,6 +4,7 @@ import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode } from './common';
 import { buildFlags, buildJson, createRepositoryFlag, imageContext, imageFlags, printBuilt, printPushed, pushJson, requireImageProject } from './imageCommon';
+import { inputError } from '../../core/errors';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -27,6 +28,7 @@ export const ship: CliCommand = {
     const project = await requireImageProject(f.dir, io);
     if (!project.environments.length && project.problems.length) throw project.problems[0];
     const push = pushMode(f);
+    if (push === 'pull-request') throw inputError('cli.badFlag', 'ship does not open pull requests', { hint: 'Ship with --no-push or --push-mode direct, then: gitops-pilot bump --env E --tag T --push-mode pull-request' });
     const ctx = imageContext(io, f);
     try {
       const r = await shipOp(

@@ -216,11 +216,11 @@ export class GitRepo {
     return (await this.git.raw(['merge-base', a, b]).catch(() => '')).trim() || undefined;
   }
 
-  /** A commit of `commit`'s tree on top of `parent` (plumbing: the working tree and branches stay). */
-  async commitTreeOnto(commit: string, parent: string, message: string): Promise<string> {
+  /** A commit of `commit`'s tree with these parents (plumbing: the working tree and branches stay). */
+  async commitTreeWith(commit: string, parents: readonly string[], message: string): Promise<string> {
     checkRev(commit);
-    checkRev(parent);
-    return (await this.run(() => this.git.raw(['commit-tree', `${commit}^{tree}`, '-p', parent, '-m', message]), 'making a commit')).trim();
+    parents.forEach(checkRev);
+    return (await this.run(() => this.git.raw(['commit-tree', `${commit}^{tree}`, ...parents.flatMap((p) => ['-p', p]), '-m', message]), 'making a commit')).trim();
   }
 
   /** Whether two commits hold the same tree. */
@@ -238,25 +238,6 @@ export class GitRepo {
     checkRev(to);
     const out = await this.run(() => this.git.raw(['log', '--format=%B%x00', `${from}..${to}`]), 'reading commits');
     return out.split('\0').map((m) => m.trim()).filter(Boolean);
-  }
-
-  /**
-   * Replaces `branch` on the remote with `ref` only if it is still at `expected` (--force-with-lease):
-   * used to rebuild a promotion branch whose every commit is GitOps Pilot's own. 'rejected' when it moved.
-   */
-  async pushReplacing(remote: string, ref: string, branch: string, expected: string): Promise<'pushed' | 'rejected'> {
-    checkRemoteName(remote);
-    checkBranchName(branch);
-    checkRev(ref);
-    checkRev(expected);
-    try {
-      await this.git.push(remote, `${ref}:refs/heads/${branch}`, { '--porcelain': null, [`--force-with-lease=refs/heads/${branch}:${expected}`]: null });
-      return 'pushed';
-    } catch (err) {
-      const text = errorText(err);
-      if (isPushRejected(text)) return 'rejected';
-      throw translate(err, `pushing to ${remote}/${branch} failed`);
-    }
   }
 
   /** Rebases the current branch onto `upstream`; on conflict aborts and returns false (nothing half-done). */

@@ -84,6 +84,7 @@ export function pullRequestSummary(pr: {
   checks: { total: number; passed: number; failed: number; pending: number };
   review: 'approved' | 'changes-requested' | 'review-required' | 'none';
   mergeable?: boolean;
+  blocked?: string;
 }): string {
   const parts = [`${pr.provider === 'github' ? 'PR #' : 'MR !'}${pr.number}`];
   if (pr.state !== 'open') return `${parts[0]} · ${pr.state}`;
@@ -93,7 +94,8 @@ export function pullRequestSummary(pr: {
   if (pr.review === 'approved') parts.push('approved');
   else if (pr.review === 'changes-requested') parts.push('changes requested');
   else if (pr.review === 'review-required') parts.push('review required');
-  if (pr.mergeable === false) parts.push('not mergeable');
+  // a missing review already says why it cannot be merged
+  if (pr.mergeable === false && pr.review !== 'review-required' && pr.review !== 'changes-requested') parts.push(pr.blocked ?? 'not mergeable');
   return parts.join(' · ');
 }
 

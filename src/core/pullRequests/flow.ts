@@ -49,6 +49,7 @@ export async function connectPullRequests(project: Project, o: ConnectOptions): 
   registerSecret(token);
   const hostOpts = { token, log: o.log, signal: o.signal };
   const host = target.provider === 'github' ? await githubHost(target, hostOpts) : await gitlabHost(target, hostOpts);
+  await host.check();
   const base = project.gitops.branch ?? (await repo.currentBranch());
   return { project, target, host, base };
 }

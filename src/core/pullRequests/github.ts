@@ -89,6 +89,11 @@ export async function githubHost(target: PullRequestTarget, opts: HostOptions): 
 
   return {
     provider: 'github',
+    check: () =>
+      call(`reading ${target.repository}`, async () => {
+        const { data } = await octokit.repos.get({ owner, repo });
+        if (data.permissions && !data.permissions.push) opts.log.warn(`the token may not push to ${target.repository}: opening pull requests may fail`);
+      }),
     find: (head, base) =>
       call(`looking for the pull request from ${head}`, async () => {
         const { data } = await octokit.pulls.list({ owner, repo, head: `${owner}:${head}`, base, state: 'all', sort: 'created', direction: 'desc', per_page: 20 });

@@ -72,6 +72,7 @@ export async function gitlabHost(target: PullRequestTarget, opts: HostOptions): 
 
   return {
     provider: 'gitlab',
+    check: () => call(`reading ${project}`, async () => void (await api.Projects.show(project))),
     find: (head, base) =>
       call(`looking for the merge request from ${head}`, async () => {
         const list = (await api.MergeRequests.all({ projectId: project, sourceBranch: head, targetBranch: base, orderBy: 'created_at', sort: 'desc', perPage: 20, maxPages: 1 })) as Json[];

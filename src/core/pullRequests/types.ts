@@ -39,6 +39,8 @@ export interface PullRequestDraft {
 /** What GitOps Pilot needs from GitHub or GitLab; each adapter maps it to its client. */
 export interface PullRequestHost {
   readonly provider: Provider;
+  /** reads the repository: the token is valid and may see it (before anything is pushed) */
+  check(): Promise<void>;
   /** the newest pull request from `head` into `base` (open ones first), with its checks and reviews */
   find(head: string, base: string): Promise<PullRequest | undefined>;
   get(number: number): Promise<PullRequest>;
