@@ -7,6 +7,7 @@
  * Auth: `Authorization: token T` / `Bearer T` for a token given in `users`; scopes in X-OAuth-Scopes;
  * writing needs the `repo` scope (403 otherwise, as a classic token without it gets).
  */
+import { recordSecret } from '../secrets';
 import { bearer, branchSha, HttpError, mergeBranches, mergeTree, now, startJsonServer, type JsonServer, type Request, type Tls } from './forge';
 
 export interface GitHubUser {
@@ -64,6 +65,7 @@ export interface GitHubEmulator {
 }
 
 export async function startGitHubEmulator(o: GitHubEmulatorOptions): Promise<GitHubEmulator> {
+  for (const u of o.users) recordSecret(u.token);
   const pulls: Pull[] = [];
   const statuses = new Map<string, { context: string; state: string; updated: string }[]>();
   let reviewId = 1;

@@ -71,14 +71,15 @@ async function readBody(req: IncomingMessage): Promise<Record<string, any>> {
   }
 }
 
-export async function startJsonServer(handler: Handler, tls?: Tls, port = 0): Promise<JsonServer> {
+/** `contentType`: GitHub says `application/json; charset=utf-8`; python-gitlab parses only an exact `application/json`. */
+export async function startJsonServer(handler: Handler, tls?: Tls, port = 0, contentType = 'application/json; charset=utf-8'): Promise<JsonServer> {
   const requests: { method: string; path: string }[] = [];
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push({ method: req.method ?? 'GET', path: url.pathname });
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const text = body === undefined ? '' : JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.writeHead(status, { 'content-type': contentType, ...headers });
       res.end(text);
     };
     readBody(req)
