@@ -53,36 +53,36 @@ export function translatePullRequestError(err: unknown, target: Pick<PullRequest
   const f = describeFailure(err);
   const said = f.apiMessage ? ` (${host} said: ${redact(f.apiMessage)})` : '';
   const tokenHelp = `set ${tokenVariables(p).join(' or ')} for the command line, or run "GitOps Pilot: Set Pull Request Token…" in the editor`;
-  const mk = (code: string, message: string, hint: string) => new PilotError(code, `${doing} failed: ${message}`, { hint, cause: err, detail: redact(String((err as Error)?.message ?? err)) });
+  const mk = ({ code }: { code: string }, message: string, hint: string) => new PilotError(code, `${doing} failed: ${message}`, { hint, cause: err, detail: redact(String((err as Error)?.message ?? err)) });
   if (f.status === undefined) {
     const text = f.network ?? String((err as Error)?.message ?? err);
     if (TLS.test(text) || TLS.test(String((err as any)?.cause?.code ?? ''))) {
-      return mk('pr.tls', `the certificate of ${target.api} is not trusted`, 'For a private CA, point NODE_EXTRA_CA_CERTS at its certificate (PEM) and start again');
+      return mk({ code: 'pr.tls' }, `the certificate of ${target.api} is not trusted`, 'For a private CA, point NODE_EXTRA_CA_CERTS at its certificate (PEM) and start again');
     }
-    return mk('pr.unreachable', `${target.api} cannot be reached (${redact(text).slice(0, 200)})`, `Check the network and gitops.pullRequests.api; the branch is pushed, so running the command again opens the ${p === 'github' ? 'pull' : 'merge'} request`);
+    return mk({ code: 'pr.unreachable' }, `${target.api} cannot be reached (${redact(text).slice(0, 200)})`, `Check the network and gitops.pullRequests.api; the branch is pushed, so running the command again opens the ${p === 'github' ? 'pull' : 'merge'} request`);
   }
   switch (f.status) {
     case 401:
-      return mk('pr.unauthorized', `the ${host} token was rejected${said}`, `Use a valid token: ${tokenHelp}`);
+      return mk({ code: 'pr.unauthorized' }, `the ${host} token was rejected${said}`, `Use a valid token: ${tokenHelp}`);
     case 403: {
-      if (/rate limit/i.test(f.apiMessage ?? '')) return mk('pr.rateLimited', `${host} rate limit reached${said}`, 'Wait a few minutes and try again');
+      if (/rate limit/i.test(f.apiMessage ?? '')) return mk({ code: 'pr.rateLimited' }, `${host} rate limit reached${said}`, 'Wait a few minutes and try again');
       const scopes = f.scopes !== undefined ? ` (the token has scopes: ${f.scopes || 'none'}${f.acceptedScopes ? `; this needs: ${f.acceptedScopes}` : ''})` : '';
-      return mk('pr.forbidden', `the token may not do this in ${target.repository}${scopes}${said}`,
+      return mk({ code: 'pr.forbidden' }, `the token may not do this in ${target.repository}${scopes}${said}`,
         p === 'github'
           ? 'Give the token the repo scope (classic) or Contents and Pull requests: write (fine-grained), then ' + tokenHelp
           : 'Give the token the api scope and at least the Developer role in the project, then ' + tokenHelp);
     }
     case 404:
-      return mk('pr.notFound', `${target.repository} was not found at ${target.api}, or the token cannot see it${said}`, 'Check gitops.pullRequests.repository and api in gitops-pilot.yaml, and that the token has access to the repository');
+      return mk({ code: 'pr.notFound' }, `${target.repository} was not found at ${target.api}, or the token cannot see it${said}`, 'Check gitops.pullRequests.repository and api in gitops-pilot.yaml, and that the token has access to the repository');
     case 405:
     case 406:
-      return mk('pr.notMergeable', `it cannot be merged now${said}`, 'Look at the pull request: it may need approvals, passing checks, or a rebase (promote again to rebuild the branch on the target)');
+      return mk({ code: 'pr.notMergeable' }, `it cannot be merged now${said}`, 'Look at the pull request: it may need approvals, passing checks, or a rebase (promote again to rebuild the branch on the target)');
     case 409:
-      return mk('pr.headMoved', `the branch changed meanwhile${said}`, 'Refresh and look at the new commits before merging');
+      return mk({ code: 'pr.headMoved' }, `the branch changed meanwhile${said}`, 'Refresh and look at the new commits before merging');
     case 422:
-      return mk('pr.rejected', `${host} refused the request${said}`, 'Check the labels, reviewers and branches named in gitops-pilot.yaml');
+      return mk({ code: 'pr.rejected' }, `${host} refused the request${said}`, 'Check the labels, reviewers and branches named in gitops-pilot.yaml');
     default:
-      if (f.status >= 500) return mk('pr.serverError', `${host} answered ${f.status}${said}`, 'Try again in a moment');
-      return mk('pr.failed', `${host} answered ${f.status}${said}`, 'Check gitops.pullRequests in gitops-pilot.yaml and try again');
+      if (f.status >= 500) return mk({ code: 'pr.serverError' }, `${host} answered ${f.status}${said}`, 'Try again in a moment');
+      return mk({ code: 'pr.failed' }, `${host} answered ${f.status}${said}`, 'Check gitops.pullRequests in gitops-pilot.yaml and try again');
   }
 }
