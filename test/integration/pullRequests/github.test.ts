@@ -59,6 +59,15 @@ describe('pull-request push mode on GitHub', { skip: !hasGh && 'gh is not instal
     assert.equal(git(w.fx.bare, 'branch', '--list', 'gitops-pilot/*'), '');
   });
 
+  test('an environment in pull-request mode is never pushed to directly: exit 2, nothing changes', async () => {
+    const mainBefore = git(w.fx.bare, 'rev-parse', 'main');
+    const r = await w.cli(env(), 'bump', '--env', 'prod', '--tag', '9.9.9', '--yes', '--push-mode', 'direct');
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /prod changes only through a pull request/);
+    assert.equal(git(w.fx.bare, 'rev-parse', 'main'), mainBefore);
+    assert.equal(git(w.clone, 'status', '--porcelain'), '');
+  });
+
   test('promote to prod opens one pull request from gitops-pilot/prod; main is untouched', async () => {
     const mainBefore = git(w.fx.bare, 'rev-parse', 'main');
     const r = await w.cli(env(), 'promote', '--from', 'staging', '--to', 'prod', '--yes', '--json');
