@@ -18,13 +18,15 @@ const production = args.has('--production');
 const lazyModules = {
   kube: 'src/lazy/kube.ts',
   ecr: 'src/lazy/ecr.ts',
+  github: 'src/lazy/github.ts',
+  gitlab: 'src/lazy/gitlab.ts',
 };
 
 /** @type {esbuild.Plugin} */
 const lazyExternal = {
   name: 'lazy-external',
   setup(build) {
-    build.onResolve({ filter: /(^|\/)lazy\/(kube|ecr)$/ }, (a) => {
+    build.onResolve({ filter: /(^|\/)lazy\/(kube|ecr|github|gitlab)$/ }, (a) => {
       if (a.kind === 'entry-point') return undefined;
       const name = a.path.split('/').pop();
       return { path: `./lazy-${name}.js`, external: true };
@@ -155,7 +157,7 @@ if (args.has('--tests')) {
     await Promise.all(ctxs.map((c) => c.rebuild()));
     await Promise.all(ctxs.map((c) => c.dispose()));
     chmodSync('dist/cli.js', 0o755);
-    const sizes = ['extension.js', 'cli.js', 'lazy-kube.js', 'lazy-ecr.js']
+    const sizes = ['extension.js', 'cli.js', ...Object.keys(lazyModules).map((k) => `lazy-${k}.js`)]
       .map((f) => `${f} ${(statSync(join('dist', f)).size / 1024).toFixed(0)} KiB`);
     console.log(`built in ${Date.now() - started} ms: ${sizes.join(', ')}`);
   }

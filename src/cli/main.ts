@@ -6,6 +6,7 @@ import { bump } from './commands/bump';
 import { envs } from './commands/envs';
 import { gates } from './commands/gates';
 import { initCi } from './commands/initCi';
+import { pr } from './commands/pr';
 import { promote } from './commands/promote';
 import { push } from './commands/push';
 import { rollback } from './commands/rollback';
@@ -15,7 +16,7 @@ import { setImage } from './commands/setImage';
 import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, gates, rollback, rolloutStatusCommand, build, push, ship, scan, initCi];
+export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, gates, rollback, pr, rolloutStatusCommand, build, push, ship, scan, initCi];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

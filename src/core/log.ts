@@ -47,6 +47,8 @@ const TOKEN_PATTERNS: RegExp[] = [
   /("?(?:password|secretAccessKey|sessionToken|token|authorizationToken)"?\s*[:=]\s*"?)[^"\s,}&]{6,}/gi,
   // AWS secret access keys have no fixed prefix; access key ids do (AKIA/ASIA)
   /\b((?:AKIA|ASIA)[A-Z0-9]{12})[A-Z0-9]{4}\b/g,
+  // GitHub and GitLab tokens by their documented prefixes (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_, glpat-)
+  /\b(gh[pousr]_|github_pat_|glpat-)[A-Za-z0-9_-]{10,}/g,
   // user:password@ in URLs
   /(\/\/[^/\s:@]+:)[^@\s/]+(@)/g,
 ];

@@ -6,6 +6,7 @@ import type { CliIO } from '../io';
 import { CliCluster, kubeconfigFlag } from './cluster';
 import { imageContext } from './imageCommon';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import { deployMaybeThroughPullRequest } from './pr';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -30,16 +31,18 @@ export const bump: CliCommand = {
     const project = await requireProject(f.dir, io);
     const env = requireEnv(project, f.env!, '--env');
     const images = imageContext(io, {});
-    const push = pushMode(f);
+    const push = pushMode(f, env);
     const cluster = new CliCluster(io, f.kubeconfig);
     const ctx: OperationContext = {
       ...operationContext(project, io, push),
       checkImage: (image) => checkImageInEcr(image, [project], (target) => images.clients.get(ecrSettingsFor(images.ecr, target)), io.log, io.signal),
     };
     try {
-      const r = await setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force });
-      await cluster.afterPush(r, push);
-      return printResult(r, f.json, io);
+      const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () =>
+        setImageOp(ctx, { env, tag: f.tag!, digest: f.digest, sourceCommit: f['source-commit'], confirmed: f.yes, force: f.force }),
+      );
+      await cluster.afterPush(result, push);
+      return printResult(result, f.json, io, pr);
     } finally {
       images.clients.dispose();
       await cluster.dispose();

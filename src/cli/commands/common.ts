@@ -4,13 +4,18 @@ import type { Environment, Project } from '../../core/config/model';
 import { inputError } from '../../core/errors';
 import { imageString } from '../../core/gitops/message';
 import type { OperationContext, OperationResult } from '../../core/gitops/operations';
+import { describePullRequest, type PromotionOutcome } from '../../core/pullRequests/flow';
 import type { CliIO } from '../io';
 
 export const dirFlag = { type: 'string', description: 'project folder (default: the current directory)', valueName: 'DIR' } as const;
 export const jsonFlag = { type: 'boolean', description: 'print one JSON document' } as const;
 export const pushFlags = {
   'no-push': { type: 'boolean', description: 'commit locally, do not push' },
-  'push-mode': { type: 'string', description: 'direct (default): push the deployment branch; branch: push a new branch gitops-pilot/<env>/<tag> for a pull request', valueName: 'MODE' },
+  'push-mode': {
+    type: 'string',
+    description: "direct: push the deployment branch; branch: push a new branch gitops-pilot/<env>/<tag>; pull-request: push gitops-pilot/<env> and open or update its pull request (default: the environment's pushMode, else direct)",
+    valueName: 'MODE',
+  },
 } as const;
 
 export async function requireProject(dir: string | undefined, io: CliIO): Promise<Project> {
@@ -32,10 +37,11 @@ export function requireEnv(project: Project, name: string, flag: string): Enviro
   return env;
 }
 
-export function pushMode(flags: { 'no-push': boolean; 'push-mode': string | undefined }): OperationContext['push'] {
+/** --no-push, else --push-mode, else the environment's configured pushMode, else direct. */
+export function pushMode(flags: { 'no-push': boolean; 'push-mode': string | undefined }, env?: Environment): OperationContext['push'] {
   if (flags['no-push']) return false;
-  const mode = flags['push-mode'] ?? 'direct';
-  if (mode !== 'direct' && mode !== 'branch') throw inputError('cli.badFlag', `--push-mode must be direct or branch, not ${JSON.stringify(mode)}`);
+  const mode = flags['push-mode'] ?? env?.pushMode ?? 'direct';
+  if (mode !== 'direct' && mode !== 'branch' && mode !== 'pull-request') throw inputError('cli.badFlag', `--push-mode must be direct, branch or pull-request, not ${JSON.stringify(mode)}`);
   return mode;
 }
 
@@ -48,7 +54,7 @@ export function operationContext(project: Project, io: CliIO, push: OperationCon
   };
 }
 
-export function printResult(r: OperationResult, json: boolean, io: CliIO): number {
+export function printResult(r: OperationResult, json: boolean, io: CliIO, pr?: PromotionOutcome): number {
   if (json) {
     io.out(
       JSON.stringify(
@@ -62,6 +68,7 @@ export function printResult(r: OperationResult, json: boolean, io: CliIO): numbe
           remote: r.remote ?? null,
           pushedTo: r.pushedTo ?? null,
           attempts: r.attempts,
+          ...(pr ? { pullRequest: { action: pr.action, number: pr.pullRequest.number, url: pr.pullRequest.url, state: pr.pullRequest.state, head: pr.pullRequest.head, base: pr.pullRequest.base } } : {}),
         },
         null,
         2,
@@ -72,6 +79,12 @@ export function printResult(r: OperationResult, json: boolean, io: CliIO): numbe
   if (r.status === 'unchanged') io.out(`${r.env.id}: already at ${imageString(r.after.tag ? r.after : r.before)} — nothing to commit`);
   else {
     io.out(r.message?.split('\n')[0] ?? '');
+    if (pr) {
+      io.out(`  pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}`);
+      io.out(`  ${pr.action} ${describePullRequest(pr.pullRequest)}: ${pr.pullRequest.url}`);
+      if (pr.closedBefore) io.out(`  (the previous one, ${describePullRequest(pr.closedBefore)}, had been closed without merging)`);
+      return 0;
+    }
     io.out(`  ${r.status === 'pushed' ? `pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}` : `committed ${r.commit?.slice(0, 7)} locally (not pushed)`}`);
   }
   return 0;

@@ -5,6 +5,7 @@ import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { CliCluster, kubeconfigFlag } from './cluster';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import { deployMaybeThroughPullRequest } from './pr';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -34,13 +35,15 @@ export const promote: CliCommand = {
     }
     if (f['override-gate'] !== undefined) checkOverrideReason(f['override-gate']);
     const cluster = new CliCluster(io, f.kubeconfig);
-    const push = pushMode(f);
+    const push = pushMode(f, to);
     // the same gates as the editor's: one decision in the core
     const ctx: OperationContext = { ...operationContext(project, io, push), ...(f.force ? {} : { gates: (a, b) => cluster.gates(project, b, a) }) };
     try {
-      const r = await promoteOp(ctx, { from, to, confirmed: f.yes, ...(f['override-gate'] !== undefined ? { overrideGate: f['override-gate'] } : {}) });
-      await cluster.afterPush(r, push);
-      return printResult(r, f.json, io);
+      const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () =>
+        promoteOp(ctx, { from, to, confirmed: f.yes, ...(f['override-gate'] !== undefined ? { overrideGate: f['override-gate'] } : {}) }),
+      );
+      await cluster.afterPush(result, push);
+      return printResult(result, f.json, io, pr);
     } finally {
       await cluster.dispose();
     }

@@ -3,6 +3,7 @@ import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
 import { CliCluster, kubeconfigFlag } from './cluster';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
+import { deployMaybeThroughPullRequest } from './pr';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -23,12 +24,12 @@ export const rollback: CliCommand = {
     const { flags: f } = parseFlags(argv, flags, 'rollback');
     const project = await requireProject(f.dir, io);
     const env = requireEnv(project, f.env!, '--env');
-    const push = pushMode(f);
+    const push = pushMode(f, env);
     const cluster = new CliCluster(io, f.kubeconfig);
     try {
-      const r = await rollbackOp(operationContext(project, io, push), { env, toCommit: f.to, confirmed: f.yes });
-      await cluster.afterPush(r, push);
-      return printResult(r, f.json, io);
+      const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () => rollbackOp(operationContext(project, io, push), { env, toCommit: f.to, confirmed: f.yes }));
+      await cluster.afterPush(result, push);
+      return printResult(result, f.json, io, pr);
     } finally {
       await cluster.dispose();
     }

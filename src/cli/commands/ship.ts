@@ -5,6 +5,7 @@ import type { CliIO } from '../io';
 import { CliCluster, kubeconfigFlag } from './cluster';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode } from './common';
 import { buildFlags, buildJson, createRepositoryFlag, imageContext, imageFlags, printBuilt, printPushed, pushJson, requireImageProject } from './imageCommon';
+import { inputError } from '../../core/errors';
 import type { CliCommand } from './types';
 
 const flags = {
@@ -29,6 +30,7 @@ export const ship: CliCommand = {
     const project = await requireImageProject(f.dir, io);
     if (!project.environments.length && project.problems.length) throw project.problems[0];
     const push = pushMode(f);
+    if (push === 'pull-request') throw inputError('cli.badFlag', 'ship does not open pull requests', { hint: 'Ship with --no-push or --push-mode direct, then: gitops-pilot bump --env E --tag T --push-mode pull-request' });
     const ctx = imageContext(io, f);
     const cluster = new CliCluster(io, f.kubeconfig);
     try {

@@ -39,6 +39,8 @@ export interface Environment {
   readonly gates?: EnvironmentGates;
   /** what to do when a rollout GitOps Pilot started here fails (default: nothing) */
   readonly onFailure?: 'rollback' | 'none';
+  /** how deployments to this environment reach the remote (config `pushMode`; default: the caller's) */
+  readonly pushMode?: PushMode;
   readonly source: 'config' | 'convention';
 }
 
@@ -89,11 +91,24 @@ export interface EnvironmentConfig {
   readonly healthUrl?: string;
   readonly gates?: GatesConfig;
   readonly onFailure?: 'rollback' | 'none';
+  readonly pushMode?: PushMode;
+}
+
+/** direct: the deployment branch; branch: a new branch per deployment; pull-request: one branch and PR per environment */
+export type PushMode = 'direct' | 'branch' | 'pull-request';
+
+export interface PullRequestsConfig {
+  readonly provider?: 'github' | 'gitlab';
+  readonly api?: string;
+  readonly repository?: string;
+  readonly labels?: readonly string[];
+  readonly reviewers?: readonly string[];
+  readonly draft?: boolean;
 }
 
 export interface PilotConfig {
   readonly image?: ImageConfig;
-  readonly gitops?: { readonly repo?: string; readonly branch?: string; readonly remote?: string };
+  readonly gitops?: { readonly repo?: string; readonly branch?: string; readonly remote?: string; readonly pullRequests?: PullRequestsConfig };
   readonly environments?: readonly EnvironmentConfig[];
 }
 
@@ -103,7 +118,7 @@ export interface Project {
   readonly configFile?: string;
   readonly config?: PilotConfig;
   readonly gitopsRoot: string;
-  readonly gitops: { readonly branch?: string; readonly remote: string };
+  readonly gitops: { readonly branch?: string; readonly remote: string; readonly pullRequests?: PullRequestsConfig };
   /** in promotion order: sources before the environments they promote to */
   readonly environments: readonly Environment[];
   /** problems with the configuration itself (shown as rows; environments may still be listed) */

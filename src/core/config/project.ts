@@ -46,7 +46,7 @@ export async function loadProject(folder: string): Promise<Project | undefined> 
   const config: PilotConfig = parsed.config;
   const problems: PilotError[] = [];
   const gitopsRoot = resolve(dirname(configFile), config.gitops?.repo ?? '.');
-  const gitops = { branch: config.gitops?.branch, remote: config.gitops?.remote ?? 'origin' };
+  const gitops = { branch: config.gitops?.branch, remote: config.gitops?.remote ?? 'origin', pullRequests: config.gitops?.pullRequests };
   if (!(await isDirectory(gitopsRoot))) {
     problems.push(
       inputError('config.gitopsRepoMissing', `the GitOps repository ${config.gitops?.repo} was not found (looked in ${gitopsRoot})`, {
@@ -134,6 +134,7 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (...keys: (s
     healthUrl: ec.healthUrl,
     ...(ec.gates ? { gates: parseGates(ec.gates, ec.protected ?? false, (...keys) => loc('gates', ...keys)) } : {}),
     ...(ec.onFailure ? { onFailure: ec.onFailure } : {}),
+    pushMode: ec.pushMode,
     source: 'config',
   };
 }

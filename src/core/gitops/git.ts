@@ -200,6 +200,46 @@ export class GitRepo {
     }
   }
 
+  // ---- for the pull-request push mode (src/core/pullRequests/pushBranch.ts) ----
+
+  /** The URL of a remote, or undefined when it has none. */
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    checkRemoteName(remote);
+    const remotes = await this.run(() => this.git.getRemotes(true), 'listing remotes');
+    return remotes.find((r) => r.name === remote)?.refs.push || undefined;
+  }
+
+  /** The best common ancestor of two commits (undefined when they share none). */
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    checkRev(a);
+    checkRev(b);
+    return (await this.git.raw(['merge-base', a, b]).catch(() => '')).trim() || undefined;
+  }
+
+  /** A commit of `commit`'s tree with these parents (plumbing: the working tree and branches stay). */
+  async commitTreeWith(commit: string, parents: readonly string[], message: string): Promise<string> {
+    checkRev(commit);
+    parents.forEach(checkRev);
+    return (await this.run(() => this.git.raw(['commit-tree', `${commit}^{tree}`, ...parents.flatMap((p) => ['-p', p]), '-m', message]), 'making a commit')).trim();
+  }
+
+  /** Whether two commits hold the same tree. */
+  async sameTree(a: string, b: string): Promise<boolean> {
+    checkRev(a);
+    checkRev(b);
+    const out = await this.run(() => this.git.raw(['rev-parse', `${a}^{tree}`, `${b}^{tree}`]), 'reading trees');
+    const [x, y] = out.trim().split('\n');
+    return x === y;
+  }
+
+  /** Full messages of the commits in `from..to`, newest first. */
+  async messagesBetween(from: string, to: string): Promise<string[]> {
+    checkRev(from);
+    checkRev(to);
+    const out = await this.run(() => this.git.raw(['log', '--format=%B%x00', `${from}..${to}`]), 'reading commits');
+    return out.split('\0').map((m) => m.trim()).filter(Boolean);
+  }
+
   /** Rebases the current branch onto `upstream`; on conflict aborts and returns false (nothing half-done). */
   async rebaseOnto(upstream: string): Promise<boolean> {
     const marker = join(this.gitDir, MARKER);
@@ -284,6 +324,18 @@ export class GitRepo {
   }
 }
 
+/** A commit id or a remote-tracking ref (what the pull-request plumbing passes to git). */
+function checkRev(rev: string): void {
+  if (/^[0-9a-f]{7,64}$/.test(rev)) return;
+  const m = /^refs\/remotes\/([^/]+)\/(.+)$/.exec(rev);
+  if (m) {
+    checkRemoteName(m[1]!);
+    checkBranchName(m[2]!);
+    return;
+  }
+  checkCommitId(rev);
+}
+
 /** Variables git would use to start an editor or pager: never wanted (every commit passes -m). */
 const DROPPED_ENV = ['EDITOR', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER', 'GIT_EXTERNAL_DIFF', 'GIT_TEMPLATE_DIR', 'GIT_EXEC_PATH', 'PREFIX'];
 
@@ -352,7 +404,7 @@ export function translate(err: unknown, context: string, code = 'git.failed', hi
     [/ENOENT|spawn .* ENOENT|not found: git/i, 'git.notInstalled', 'git was not found', 'Install git, or set gitopsPilot.git.path to its location'],
     [/Authentication failed|could not read Username|Permission denied \(publickey|terminal prompts disabled|401|403 Forbidden/i, 'git.authFailed', 'the git remote refused the credentials', 'Check that you can push from a terminal (credential helper or SSH key), then try again'],
     [/Could not resolve host|unable to access|Could not read from remote|does not appear to be a git repository|Connection refused|timed out/i, 'git.remoteUnreachable', 'the git remote cannot be reached', 'Check the network and the remote URL (git remote -v); your commit, if any, stays local'],
-    [/protected branch|GH006|pre-receive hook declined/i, 'git.protectedBranch', 'the remote refused the push (protected branch or hook)', 'Use the branch push mode (gitopsPilot.gitops.pushMode: branch) and open a pull request'],
+    [/protected branch|GH006|pre-receive hook declined/i, 'git.protectedBranch', 'the remote refused the push (protected branch or hook)', 'Deploy through a pull request: pushMode: pull-request for this environment in gitops-pilot.yaml (or --push-mode pull-request)'],
     [/Author identity unknown|Please tell me who you are|empty ident name/i, 'git.noIdentity', 'git does not know who you are (no user.name / user.email)', 'Run git config --global user.name "Your Name" and git config --global user.email you@example.com'],
     [/index\.lock|Unable to create .*\.lock/i, 'git.locked', 'another git process is running in this repository', 'Wait for it to finish (or remove a stale .git/index.lock), then try again'],
     [/would be overwritten|Your local changes/i, 'git.localChanges', 'uncommitted local changes are in the way', 'Commit or stash them, then try again'],

@@ -23,7 +23,7 @@ export type RegistryCheck = { exists: true; digest?: string } | { exists: false 
 export interface OperationContext {
   readonly project: Project;
   readonly git: GitOptions;
-  readonly push: false | 'direct' | 'branch';
+  readonly push: false | 'direct' | 'branch' | 'pull-request';
   readonly retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   readonly onProgress?: (message: string) => void;
   /** looks the image up in its registry (when one is configured); omitted: no check */
@@ -112,6 +112,7 @@ async function commitChange(
   change: ImageChange,
   extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string; gateOverrides?: readonly GateOverride[] },
 ): Promise<OperationResult> {
+  guardPushMode(ctx, env);
   let before: ImageRef = {};
   let after: ImageRef = {};
   const result = await runTransaction(
@@ -144,6 +145,14 @@ async function commitChange(
     { git: ctx.git, branch: ctx.project.gitops.branch, remote: ctx.project.gitops.remote, push: ctx.push, retry: ctx.retry, onProgress: ctx.onProgress },
   );
   return { ...result, env, before, after };
+}
+
+/** An environment configured with `pushMode: pull-request` changes only through its pull request (or a local commit). */
+function guardPushMode(ctx: OperationContext, env: Environment): void {
+  if (env.pushMode !== 'pull-request' || ctx.push === false || ctx.push === 'pull-request') return;
+  throw inputError('env.needsPullRequest', `${env.name} changes only through a pull request (pushMode: pull-request in gitops-pilot.yaml), so it is not pushed to ${ctx.push === 'direct' ? 'the deployment branch' : 'a deployment branch'}`, {
+    hint: `Deploy it with the command line: gitops-pilot ${env.promoteFrom ? `promote --from ${env.promoteFrom} --to ${env.id}` : `bump --env ${env.id} --tag TAG`}${env.protected ? ' --yes' : ''} (it opens or updates the pull request), or commit locally with --no-push`,
+  });
 }
 
 function pick(d: { repository?: string; tag?: string; digest?: string }): ImageRef {

@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import { GitRepo, type GitOptions } from './git';
 import { checkBranchName, deployBranchName } from './refs';
 import { delay } from '../util/time';
+import { pushPromotionBranch } from '../pullRequests/pushBranch';
 
 export interface AppliedChange {
   /** false when the file already had the requested content: nothing to commit */
@@ -41,8 +42,8 @@ export interface TransactionOptions {
   /** the deployment branch (default: the checked-out branch) */
   readonly branch?: string;
   readonly remote: string;
-  /** false: commit locally only */
-  readonly push: false | 'direct' | 'branch';
+  /** false: commit locally only; pull-request: the environment's promotion branch (src/core/pullRequests) */
+  readonly push: false | 'direct' | 'branch' | 'pull-request';
   readonly retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   readonly onProgress?: (message: string) => void;
   /** for tests: deterministic jitter */
@@ -144,6 +145,15 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
   }
 
   if (opts.push === 'branch') return pushToNewBranch(repo, req, opts, branch, commit, message, progress);
+  if (opts.push === 'pull-request') {
+    try {
+      const r = await pushPromotionBranch(repo, { remote: opts.remote, base: branch, envId: req.branchHint.env, commit, message: message ?? (await repo.messagesBetween(`${commit}~1`, commit))[0] ?? '', progress });
+      return { status: 'pushed', commit: r.commit, pushedTo: r.branch, remote: opts.remote, attempts: 1, message, repoRoot: repo.root };
+    } finally {
+      // the change lives on the promotion branch; the local deployment branch goes back to where it was
+      await repo.resetKeep(`${commit}~1`);
+    }
+  }
 
   const attempts = Math.max(1, opts.retry?.attempts ?? 8);
   const base = opts.retry?.baseDelayMs ?? 250;

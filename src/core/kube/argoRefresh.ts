@@ -27,7 +27,7 @@ export interface RefreshOutcome {
 export async function refreshAfterPush(
   session: () => KubeSession,
   result: PushOutcome,
-  opts: { readonly pushMode: false | 'direct' | 'branch'; readonly context?: string; readonly signal?: AbortSignal },
+  opts: { readonly pushMode: false | 'direct' | 'branch' | 'pull-request'; readonly context?: string; readonly signal?: AbortSignal },
 ): Promise<RefreshOutcome | undefined> {
   const app = result.env.argocd;
   if (!app || result.status !== 'pushed' || opts.pushMode !== 'direct') return undefined;

@@ -1,0 +1,158 @@
+/**
+ * The pull-request mode from end to end, for the CLI and the editor alike: before anything is written,
+ * find the host and a token (bad input: nothing pushed); after the transaction pushed the promotion
+ * branch, open its pull request or update the open one; then follow it (status, wait, merge).
+ */
+import type { Environment, Project } from '../config/model';
+import { inputError, PilotError } from '../errors';
+import { GitRepo, type GitOptions } from '../gitops/git';
+import { environmentHistory } from '../gitops/history';
+import { parseTrailers } from '../gitops/message';
+import type { OperationResult } from '../gitops/operations';
+import { registerSecret, type Logger } from '../log';
+import { delay } from '../util/time';
+import { fileDiff, promotionBranchName, pullRequestBody, pullRequestSummary, pullRequestTitle } from './content';
+import { githubHost } from './github';
+import { gitlabHost } from './gitlab';
+import { label, parseRemoteUrl, resolveTarget, tokenVariables, type Provider, type PullRequestTarget } from './host';
+import type { PullRequest, PullRequestHost } from './types';
+
+export interface PullRequestSession {
+  readonly project: Project;
+  readonly target: PullRequestTarget;
+  readonly host: PullRequestHost;
+  /** the branch promotions merge into */
+  readonly base: string;
+}
+
+export interface ConnectOptions {
+  readonly git: GitOptions;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  /** the token for this host: environment variables in the CLI, VS Code's auth or SecretStorage in the editor */
+  token(target: PullRequestTarget): Promise<string | undefined>;
+  /** how the user sets a token, for the error when there is none */
+  readonly tokenHint?: (p: Provider) => string;
+}
+
+/** The host, repository and token for a project's pull requests. Throws an input error (nothing written) when one is missing. */
+export async function connectPullRequests(project: Project, o: ConnectOptions): Promise<PullRequestSession> {
+  const repo = await GitRepo.open(project.gitopsRoot, o.git);
+  const remote = project.gitops.remote;
+  const target = resolveTarget(project.gitops.pullRequests, await repo.remoteUrl(remote), remote);
+  const token = (await o.token(target))?.trim();
+  if (!token) {
+    throw inputError('pr.noToken', `no ${label(target.provider)} token to open the ${target.provider === 'github' ? 'pull' : 'merge'} request in ${target.repository}`, {
+      hint: o.tokenHint?.(target.provider) ?? `Set ${tokenVariables(target.provider).join(' or ')} (a token that may push and open ${target.provider === 'github' ? 'pull' : 'merge'} requests)`,
+    });
+  }
+  registerSecret(token);
+  const hostOpts = { token, log: o.log, signal: o.signal };
+  const host = target.provider === 'github' ? await githubHost(target, hostOpts) : await gitlabHost(target, hostOpts);
+  await host.check();
+  const base = project.gitops.branch ?? (await repo.currentBranch());
+  return { project, target, host, base };
+}
+
+export interface PromotionOutcome {
+  readonly pullRequest: PullRequest;
+  readonly action: 'opened' | 'updated';
+  /** the earlier one, when it had been closed without merging */
+  readonly closedBefore?: PullRequest;
+}
+
+/** Opens the environment's promotion pull request, or updates the open one, after the transaction pushed its branch. */
+export async function openOrUpdatePullRequest(s: PullRequestSession, result: OperationResult, o: { git: GitOptions; draft?: boolean }): Promise<PromotionOutcome> {
+  if (result.status !== 'pushed' || !result.commit || !result.pushedTo) throw new PilotError('pr.notPushed', `${result.env.name}: nothing was pushed, so no pull request was opened`);
+  const env = result.env;
+  const repo = await GitRepo.open(env.gitopsRoot, o.git);
+  const trailers = parseTrailers(result.message ?? '');
+  const beforeText = (await repo.showFile(`refs/remotes/${s.project.gitops.remote}/${s.base}`, env.file)) ?? '';
+  const afterText = (await repo.showFile(result.commit, env.file)) ?? '';
+  const from = trailers['Promoted-From'] ? s.project.environments.find((e) => e.name === trailers['Promoted-From']) : undefined;
+  const sourceDeployCommit = from ? (await environmentHistory(from, o.git, 1).catch(() => []))[0]?.sha : undefined;
+  const sourceCommit = trailers['Source-Commit'];
+  const body = pullRequestBody({
+    env: env.name,
+    file: env.relFile,
+    message: result.message ?? '',
+    before: result.before,
+    after: result.after,
+    base: s.base,
+    promotedFrom: trailers['Promoted-From'],
+    sourceDeployCommit,
+    sourceCommit,
+    sourceCommitUrl: sourceCommit ? await appCommitUrl(s, sourceCommit, o.git) : undefined,
+    diff: fileDiff(env.relFile, beforeText, afterText),
+    target: s.target,
+  });
+  const cfg = s.project.gitops.pullRequests;
+  const draft = { head: result.pushedTo, base: s.base, title: pullRequestTitle(result.message ?? ''), body, labels: cfg?.labels, reviewers: cfg?.reviewers, draft: o.draft ?? cfg?.draft };
+  const existing = await s.host.find(result.pushedTo, s.base);
+  if (existing?.state === 'open') return { pullRequest: await s.host.update(existing.number, draft), action: 'updated' };
+  const pullRequest = await s.host.create(draft);
+  return { pullRequest, action: 'opened', closedBefore: existing?.state === 'closed' ? existing : undefined };
+}
+
+/** The page of an application commit, when the app repository's origin is on the same host. */
+async function appCommitUrl(s: PullRequestSession, sha: string, git: GitOptions): Promise<string | undefined> {
+  if (!/^[0-9a-f]{7,64}$/.test(sha) || s.project.root === s.project.gitopsRoot) return undefined;
+  try {
+    const remote = parseRemoteUrl((await (await GitRepo.open(s.project.root, git)).remoteUrl('origin')) ?? '');
+    const web = new URL(s.target.webUrl);
+    if (!remote || remote.host !== web.host) return undefined;
+    return `${web.origin}/${remote.path}${s.target.provider === 'gitlab' ? '/-' : ''}/commit/${sha}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The environment's promotion pull request (the open one, else the newest), or undefined. */
+export function findPromotion(s: PullRequestSession, env: Environment): Promise<PullRequest | undefined> {
+  return s.host.find(promotionBranchName(env.name), s.base);
+}
+
+/** One line for a pull request: `PR #42 · 2/2 checks ✓ · approved`. */
+export function describePullRequest(pr: PullRequest): string {
+  return pullRequestSummary(pr);
+}
+
+/**
+ * Follows a pull request until it is merged or closed, reporting each change. `sleep` is injectable so
+ * tests and the editor decide how time passes; cancellation through the signal.
+ */
+export async function waitForPullRequest(
+  s: PullRequestSession,
+  number: number,
+  o: { intervalMs: number; signal?: AbortSignal; onChange?: (pr: PullRequest) => void; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; deadline?: () => boolean },
+): Promise<PullRequest> {
+  const sleep = o.sleep ?? delay;
+  let last = '';
+  for (;;) {
+    const pr = await s.host.get(number);
+    const line = `${pullRequestSummary(pr)} ${pr.headSha}`;
+    if (line !== last) o.onChange?.(pr);
+    last = line;
+    if (pr.state !== 'open' || o.deadline?.()) return pr;
+    await sleep(o.intervalMs, o.signal);
+  }
+}
+
+/** Merges the pull request as the user saw it (its head commit), refusing when the host says it cannot be merged. */
+export async function mergePullRequest(s: PullRequestSession, pr: PullRequest): Promise<PullRequest> {
+  if (pr.state !== 'open') throw inputError('pr.notOpen', `${pullRequestSummary(pr)}: it is ${pr.state}${pr.closedBy ? ` (by ${pr.closedBy})` : ''}, so there is nothing to merge`, { hint: pr.state === 'closed' ? 'Promote again to open a new one' : 'Nothing to do' });
+  if (pr.mergeable === false) {
+    throw inputError('pr.notMergeable', `${pullRequestSummary(pr)} cannot be merged: ${pr.blocked ?? 'the host says it is not mergeable'}`, {
+      hint: pr.blocked?.includes('conflict') || pr.blocked?.includes('behind') ? 'Promote again: GitOps Pilot rebuilds its branch on the target' : `Open it (${pr.url}) and see what it waits for`,
+    });
+  }
+  await s.host.merge(pr.number, pr.headSha);
+  return s.host.get(pr.number);
+}
+
+/** The error for a pull request someone closed without merging: it says who, and what to do. */
+export function closedError(pr: PullRequest): PilotError {
+  return new PilotError('pr.closed', `${pullRequestSummary(pr)} was closed without merging${pr.closedBy ? ` by ${pr.closedBy}` : ''}: ${pr.url}`, {
+    hint: 'Nothing was deployed. Promote again to open a new pull request, or reopen it on the host',
+  });
+}

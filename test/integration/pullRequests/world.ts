@@ -1,0 +1,65 @@
+/**
+ * The pull-request test world: a real bare GitOps repository with dev/staging/prod, a clone, an app
+ * folder whose gitops-pilot.yaml sends prod through pull requests, a TLS certificate made by openssl,
+ * and the bundled CLI run as a separate process (asynchronously: the emulator answers in this process).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliPath } from '../../support/cliProcess';
+import { gitEnv, gitFixture, type GitFixture } from '../../support/gitRepos';
+import { makeCertificate, type Tls } from '../../support/github/forge';
+import { run } from '../../support/proc';
+
+export const files = {
+  'envs/dev/values.yaml': 'image:\n  repository: 127.0.0.1:5000/demo-app\n  tag: 1.0.4\n',
+  'envs/staging/values.yaml': 'image:\n  repository: 127.0.0.1:5000/demo-app\n  tag: "1.0.3"\n',
+  'envs/prod/values.yaml': '# production\nimage:\n  repository: 127.0.0.1:5000/demo-app\n  tag: 1.0.2 # promoted by review\n',
+  'README.md': 'gitops\n',
+};
+
+export interface World {
+  readonly fx: GitFixture;
+  readonly clone: string;
+  readonly app: string;
+  readonly tls: Tls;
+  /** every stdout+stderr the CLI printed, to prove no token leaked */
+  readonly outputs: string[];
+  cli(env: Record<string, string | undefined>, ...args: string[]): Promise<{ code: number | null; out: string; err: string }>;
+}
+
+export function makeWorld(pullRequests: Record<string, unknown>): World {
+  const fx = gitFixture(files, 1);
+  const clone = fx.clones[0]!;
+  const app = join(fx.root, 'app');
+  const tls = makeCertificate(fx.root);
+  const outputs: string[] = [];
+  const yaml = [
+    'gitops:',
+    '  repo: ../clone1',
+    '  branch: main',
+    `  pullRequests: ${JSON.stringify(pullRequests)}`,
+    'environments:',
+    '  - { name: dev, file: envs/dev/values.yaml }',
+    '  - { name: staging, file: envs/staging/values.yaml, promoteFrom: dev }',
+    '  - { name: prod, file: envs/prod/values.yaml, promoteFrom: staging, protected: true, pushMode: pull-request }',
+    '',
+  ].join('\n');
+  require('node:fs').mkdirSync(app);
+  writeFileSync(join(app, 'gitops-pilot.yaml'), yaml);
+  return {
+    fx,
+    clone,
+    app,
+    tls,
+    outputs,
+    async cli(env, ...args) {
+      const r = await run(process.execPath, [cliPath, ...args], {
+        cwd: app,
+        env: { ...gitEnv, GIT_CONFIG_GLOBAL: undefined, GITHUB_TOKEN: undefined, GH_TOKEN: undefined, GITLAB_TOKEN: undefined, NODE_EXTRA_CA_CERTS: tls.certFile, ...env },
+        timeoutMs: 60_000,
+      });
+      outputs.push(r.stdout, r.stderr);
+      return { code: r.code, out: r.stdout, err: r.stderr };
+    },
+  };
+}
