@@ -9,6 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { inputError, PilotError, type SourceLocation } from '../errors';
 import { parseKeyPath, type ImageLocator } from '../yaml/locate';
+import { appEnvironments, checkResolved } from '../apps/config';
 import { CONFIG_FILE_NAMES, parseConfig } from './configFile';
 import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project } from './model';
 import { conventionalPromotions, isConventionallyProtected, orderByPromotion } from './promotion';
@@ -56,11 +57,18 @@ export async function loadProject(folder: string): Promise<Project | undefined> 
     return { root, configFile, config, gitopsRoot, gitops, environments: [], problems };
   }
   let environments: Environment[];
+  // issue 15: many apps (each app × environment is `<app>/<env>`)
+  if (config.apps) {
+    const r = appEnvironments(config, (ec, loc) => fromConfig(ec, gitopsRoot, loc), parsed.locationOf);
+    return finish({ root, configFile, config, gitopsRoot, gitops, environments: r.environments, problems: [...problems, ...r.problems] }, r.where);
+  }
   if (config.environments) {
     environments = [];
     config.environments.forEach((ec, i) => {
       try {
-        environments.push(fromConfig(ec, gitopsRoot, (key) => parsed.locationOf(['environments', i, ...(key ? [key] : [])])));
+        const loc = (key?: string) => parsed.locationOf(['environments', i, ...(key ? [key] : [])]);
+        checkResolved(ec, loc); // issue 15: {app}/{env} only with apps:
+        environments.push(fromConfig(ec, gitopsRoot, loc));
       } catch (err) {
         problems.push(err as PilotError);
       }
