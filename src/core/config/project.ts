@@ -4,12 +4,14 @@
  *   envs/<env>/values.yaml                          Helm values, tag at image.tag
  *   overlays/<env>/kustomization.yaml               Kustomize images: entry
  *   apps/<app>/overlays/<env>/kustomization.yaml    the same, one app per folder (monorepo)
+ * and the multi-app layouts of src/core/apps/discovery.ts.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { inputError, PilotError, type SourceLocation } from '../errors';
 import { parseKeyPath, type ImageLocator } from '../yaml/locate';
 import { appEnvironments, checkResolved } from '../apps/config';
+import { nestedLayouts, perAppFiles, splitKustomization, splitValuesFile } from '../apps/discovery';
 import { CONFIG_FILE_NAMES, parseConfig } from './configFile';
 import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project } from './model';
 import { conventionalPromotions, isConventionallyProtected, orderByPromotion } from './promotion';
@@ -176,14 +178,18 @@ export async function discoverEnvironments(gitopsRoot: string): Promise<{ enviro
     }
     found.push({ ...env, gitopsRoot, relFile, promotesTo: [], protected: isConventionallyProtected(env.name), source: 'convention' });
   };
+  // issue 15: a file of several apps becomes one environment per app (src/core/apps/discovery.ts)
+  const fs = { subdirs, firstFile };
   for (const name of await subdirs(join(gitopsRoot, 'envs'))) {
     const file = await firstFile(join(gitopsRoot, 'envs', name), VALUES_NAMES);
-    if (file) add({ id: name, name, file, locator: { kind: 'helm', path: [...DEFAULT_HELM_PATH] } });
+    if (!file) (await perAppFiles(fs, join(gitopsRoot, 'envs', name), name)).forEach(add);
+    else ((await splitValuesFile(name, file)) ?? [{ id: name, name, file, locator: { kind: 'helm', path: [...DEFAULT_HELM_PATH] } }]).forEach(add);
   }
   for (const name of await subdirs(join(gitopsRoot, 'overlays'))) {
     const file = await firstFile(join(gitopsRoot, 'overlays', name), KUSTOMIZATION_NAMES);
-    if (file) add({ id: name, name, file, locator: { kind: 'kustomize' } });
+    if (file) ((await splitKustomization(name, file)) ?? [{ id: name, name, file, locator: { kind: 'kustomize' } }]).forEach(add);
   }
+  (await nestedLayouts(fs, gitopsRoot)).forEach(add);
   for (const app of await subdirs(join(gitopsRoot, 'apps'))) {
     for (const name of await subdirs(join(gitopsRoot, 'apps', app, 'overlays'))) {
       const file = await firstFile(join(gitopsRoot, 'apps', app, 'overlays', name), KUSTOMIZATION_NAMES);
