@@ -3,6 +3,7 @@ import { exitCodeFor, formatLocation, isCancelled, PilotError, toPilotError } fr
 import type { CliIO } from './io';
 import { build } from './commands/build';
 import { bump } from './commands/bump';
+import { diff } from './commands/diff';
 import { envs } from './commands/envs';
 import { promote } from './commands/promote';
 import { push } from './commands/push';
@@ -12,7 +13,7 @@ import { setImage } from './commands/setImage';
 import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, rollback, rolloutStatusCommand, build, push, ship];
+export const commands: readonly CliCommand[] = [envs, diff, setImage, bump, promote, rollback, rolloutStatusCommand, build, push, ship];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

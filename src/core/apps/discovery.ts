@@ -3,12 +3,13 @@
  *   envs/<env>/values.yaml with several `<app>.image.tag` keys (and no top-level image:)
  *   envs/<env>/<app>/values.yaml                  (when there is no envs/<env>/values.yaml)
  *   envs/<env>/<app>.yaml                         (the same)
- *   <app>/envs/<env>/values.yaml
+ *   <app>/envs/<env>/values.yaml                  (two apps or more: one is a project in a subfolder)
  *   overlays/<env>/kustomization.yaml with several images: entries: each entry is an app
  *   <project>/overlays|kustomize/<env>/kustomization.yaml: each images: entry is an app (the folder
  *   when there is only one)
  * The tag of a Helm values file is at image.tag, else at the one `<key>.image.tag` (a subchart).
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
@@ -119,12 +120,16 @@ export async function perAppFiles(fs: DiscoveryFs, envDir: string, env: string):
 /** `<app>/envs/<env>/values.yaml` and `<project>/(overlays|kustomize)/<env>/kustomization.yaml`. */
 export async function nestedLayouts(fs: DiscoveryFs, gitopsRoot: string): Promise<Found[]> {
   const out: Found[] = [];
+  const envApps: Found[][] = [];
   for (const top of await fs.subdirs(gitopsRoot)) {
-    if (RESERVED.has(top)) continue;
+    // a folder with its own .git is another repository (a workspace holding clones), not an app
+    if (RESERVED.has(top) || existsSync(join(gitopsRoot, top, '.git'))) continue;
+    const app: Found[] = [];
     for (const env of await fs.subdirs(join(gitopsRoot, top, 'envs'))) {
       const file = await fs.firstFile(join(gitopsRoot, top, 'envs', env), VALUES_NAMES);
-      if (file) out.push({ id: `${top}/${env}`, name: env, app: top, file, locator: { kind: 'helm', path: helmTagPath(await text(file)) } });
+      if (file) app.push({ id: `${top}/${env}`, name: env, app: top, file, locator: { kind: 'helm', path: helmTagPath(await text(file)) } });
     }
+    if (app.length) envApps.push(app);
     for (const folder of ['overlays', 'kustomize']) {
       for (const env of await fs.subdirs(join(gitopsRoot, top, folder))) {
         if (NOT_ENVS.has(env)) continue;
@@ -133,5 +138,7 @@ export async function nestedLayouts(fs: DiscoveryFs, gitopsRoot: string): Promis
       }
     }
   }
+  // one folder with envs/ inside is more likely a project in a subfolder than a repository of apps
+  if (envApps.length >= 2) out.unshift(...envApps.flat());
   return out;
 }
