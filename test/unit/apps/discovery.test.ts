@@ -46,12 +46,13 @@ describe('multi-app discovery', () => {
     ]);
   });
 
-  test('overlays/<env> with several images: entries, and <app>/envs/<env>/values.yaml', async () => {
+  test('overlays/<env> with several images: entries, and <app>/envs/<env>/values.yaml (two apps or more)', async () => {
     const dir = folder({
       'overlays/dev/kustomization.yaml': kust({ 'reg.example/shop/cart': '2', 'reg.example/shop/checkout': '2' }),
       'overlays/prod/kustomization.yaml': kust({ 'reg.example/shop/cart': '1', 'reg.example/shop/checkout': '1' }),
       'billing/envs/dev/values.yaml': 'image:\n  tag: b2\n',
       'billing/envs/prod/values.yaml': 'image:\n  tag: b1\n',
+      'ledger/envs/dev/values.yaml': 'image:\n  tag: l1\n',
     });
     const p = (await loadProject(dir))!;
     assert.deepEqual(p.problems, []);
@@ -62,9 +63,16 @@ describe('multi-app discovery', () => {
       ['checkout/prod', 'reg.example/shop/checkout', 'checkout/dev'],
       ['billing/dev', 'billing/envs/dev/values.yaml', '-'],
       ['billing/prod', 'billing/envs/prod/values.yaml', 'billing/dev'],
+      ['ledger/dev', 'ledger/envs/dev/values.yaml', '-'],
     ]);
     const s = await readEnvironmentFile(p.environments.find((e) => e.id === 'checkout/prod')!);
     assert.ok(s.ok && s.declared.tag === '1');
+  });
+
+  test('one folder with envs/ inside, or a clone of its own, is not an app', async () => {
+    assert.deepEqual((await discoverEnvironments(folder({ 'project/envs/dev/values.yaml': 'image:\n  tag: a\n' }))).environments, []);
+    const clones = folder({ 'a/envs/dev/values.yaml': 'image:\n  tag: a\n', 'a/.git/HEAD': 'ref: refs/heads/main\n', 'b/envs/dev/values.yaml': 'image:\n  tag: b\n', 'b/.git/HEAD': 'ref: refs/heads/main\n' });
+    assert.deepEqual((await discoverEnvironments(clones)).environments, []);
   });
 
   test('the single-app layouts mean the same as before (one images: entry, one image: key)', async () => {
