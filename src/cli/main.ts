@@ -3,6 +3,7 @@ import { exitCodeFor, formatLocation, isCancelled, PilotError, toPilotError } fr
 import type { CliIO } from './io';
 import { build } from './commands/build';
 import { bump } from './commands/bump';
+import { diff } from './commands/diff';
 import { envs } from './commands/envs';
 import { gates } from './commands/gates';
 import { initCi } from './commands/initCi';
@@ -16,7 +17,7 @@ import { setImage } from './commands/setImage';
 import { ship } from './commands/ship';
 import type { CliCommand } from './commands/types';
 
-export const commands: readonly CliCommand[] = [envs, setImage, bump, promote, gates, rollback, pr, rolloutStatusCommand, build, push, ship, scan, initCi];
+export const commands: readonly CliCommand[] = [envs, diff, setImage, bump, promote, gates, rollback, pr, rolloutStatusCommand, build, push, ship, scan, initCi];
 
 export function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

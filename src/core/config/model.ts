@@ -106,8 +106,19 @@ export interface PullRequestsConfig {
   readonly draft?: boolean;
 }
 
+/** issue 15: one app of a multi-app gitops-pilot.yaml */
+export interface AppConfig {
+  readonly name: string;
+  /** the image repository, for display and registry checks */
+  readonly image?: string;
+  /** its own environments; omitted: the top-level environments, as a template with {app} / {env} */
+  readonly environments?: readonly EnvironmentConfig[];
+}
+
 export interface PilotConfig {
   readonly image?: ImageConfig;
+  /** issue 15: several apps; each app × environment is an Environment `<app>/<env>` */
+  readonly apps?: readonly AppConfig[];
   readonly gitops?: { readonly repo?: string; readonly branch?: string; readonly remote?: string; readonly pullRequests?: PullRequestsConfig };
   readonly environments?: readonly EnvironmentConfig[];
 }

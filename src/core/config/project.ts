@@ -4,12 +4,15 @@
  *   envs/<env>/values.yaml                          Helm values, tag at image.tag
  *   overlays/<env>/kustomization.yaml               Kustomize images: entry
  *   apps/<app>/overlays/<env>/kustomization.yaml    the same, one app per folder (monorepo)
+ * and the multi-app layouts of src/core/apps/discovery.ts.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { inputError, PilotError, type SourceLocation } from '../errors';
 import { parseKeyPath, type ImageLocator } from '../yaml/locate';
 import { parseGates } from '../gates/config';
+import { appEnvironments, checkResolved } from '../apps/config';
+import { nestedLayouts, perAppFiles, splitKustomization, splitValuesFile } from '../apps/discovery';
 import { CONFIG_FILE_NAMES, parseConfig } from './configFile';
 import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project } from './model';
 import { conventionalPromotions, isConventionallyProtected, orderByPromotion } from './promotion';
@@ -57,11 +60,18 @@ export async function loadProject(folder: string): Promise<Project | undefined> 
     return { root, configFile, config, gitopsRoot, gitops, environments: [], problems };
   }
   let environments: Environment[];
+  // issue 15: many apps (each app × environment is `<app>/<env>`)
+  if (config.apps) {
+    const r = appEnvironments(config, (ec, loc) => fromConfig(ec, gitopsRoot, loc), parsed.locationOf);
+    return finish({ root, configFile, config, gitopsRoot, gitops, environments: r.environments, problems: [...problems, ...r.problems] }, r.where);
+  }
   if (config.environments) {
     environments = [];
     config.environments.forEach((ec, i) => {
       try {
-        environments.push(fromConfig(ec, gitopsRoot, (...keys) => parsed.locationOf(['environments', i, ...keys])));
+        const loc = (...keys: (string | number)[]) => parsed.locationOf(['environments', i, ...keys]);
+        checkResolved(ec, loc); // issue 15: {app}/{env} only with apps:
+        environments.push(fromConfig(ec, gitopsRoot, loc));
       } catch (err) {
         problems.push(err as PilotError);
       }
@@ -172,14 +182,18 @@ export async function discoverEnvironments(gitopsRoot: string): Promise<{ enviro
     }
     found.push({ ...env, gitopsRoot, relFile, promotesTo: [], protected: isConventionallyProtected(env.name), source: 'convention' });
   };
+  // issue 15: a file of several apps becomes one environment per app (src/core/apps/discovery.ts)
+  const fs = { subdirs, firstFile };
   for (const name of await subdirs(join(gitopsRoot, 'envs'))) {
     const file = await firstFile(join(gitopsRoot, 'envs', name), VALUES_NAMES);
-    if (file) add({ id: name, name, file, locator: { kind: 'helm', path: [...DEFAULT_HELM_PATH] } });
+    if (!file) (await perAppFiles(fs, join(gitopsRoot, 'envs', name), name)).forEach(add);
+    else ((await splitValuesFile(name, file)) ?? [{ id: name, name, file, locator: { kind: 'helm', path: [...DEFAULT_HELM_PATH] } }]).forEach(add);
   }
   for (const name of await subdirs(join(gitopsRoot, 'overlays'))) {
     const file = await firstFile(join(gitopsRoot, 'overlays', name), KUSTOMIZATION_NAMES);
-    if (file) add({ id: name, name, file, locator: { kind: 'kustomize' } });
+    if (file) ((await splitKustomization(name, file)) ?? [{ id: name, name, file, locator: { kind: 'kustomize' } }]).forEach(add);
   }
+  (await nestedLayouts(fs, gitopsRoot)).forEach(add);
   for (const app of await subdirs(join(gitopsRoot, 'apps'))) {
     for (const name of await subdirs(join(gitopsRoot, 'apps', app, 'overlays'))) {
       const file = await firstFile(join(gitopsRoot, 'apps', app, 'overlays', name), KUSTOMIZATION_NAMES);

@@ -24,6 +24,8 @@ export interface AppliedChange {
 export interface TransactionRequest {
   /** absolute path of the one file this change edits */
   readonly file: string;
+  /** issue 15: further files the same change edits (a release of several apps): committed together, all clean first */
+  readonly files?: readonly string[];
   /** a folder of the repository holding the file, when the caller already opened it (default: the file's folder) */
   readonly repoDir?: string;
   /** applies the change to the working tree; called again after a reset to the remote */
@@ -108,6 +110,12 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
     progress(`${rel} holds this change uncommitted (an interrupted run); continuing it`);
     await repo.restoreFromHead([req.file]);
   }
+  for (const f of req.files ?? []) {
+    if (await repo.isDirty(f)) {
+      throw inputError('git.fileDirty', `${repo.rel(f)} has uncommitted changes`, { hint: 'Commit, stash or discard them first, so the deployment commit holds only the new images' });
+    }
+  }
+  const paths = [req.file, ...(req.files ?? [])];
   const upstream = `refs/remotes/${opts.remote}/${branch}`;
   if (opts.push) {
     await repo.checkRemote(opts.remote);
@@ -130,7 +138,7 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
   let commit: string;
   let message: string | undefined;
   if (first.changed) {
-    commit = await repo.commitPaths([req.file], first.message);
+    commit = await repo.commitPaths(paths, first.message);
     message = first.message;
     progress(`committed ${commit.slice(0, 7)}: ${message.split('\n')[0]}`);
     if (!opts.push) return { status: 'committed', commit, attempts: 0, message, repoRoot: repo.root };
@@ -196,7 +204,7 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
       progress(`${rel} already has this change on ${opts.remote}/${branch}`);
       return { status: 'unchanged', attempts: attempt, repoRoot: repo.root };
     }
-    commit = await repo.commitPaths([req.file], again.message);
+    commit = await repo.commitPaths(paths, again.message);
     message = again.message;
   }
   throw new PilotError('git.pushRetriesExhausted', `${opts.remote}/${branch} kept moving: gave up after ${attempts} push attempts; your commit ${commit.slice(0, 7)} is kept locally`, {

@@ -1,0 +1,104 @@
+/**
+ * Several environments' images changed in ONE commit (a release): every edit is computed in memory
+ * first (any error: nothing written), then the files are replaced one by one; a write that fails puts
+ * back the files already written. The commit, push, rebase and retry are the single-file transaction's
+ * (src/core/gitops/transaction.ts), given the further files.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Environment } from '../config/model';
+import { toPilotError } from '../errors';
+import { editImage, type ImageChange } from '../gitops/imageEdit';
+import type { ImageRef } from '../gitops/message';
+import type { OperationContext } from '../gitops/operations';
+import { readEnvironmentText } from '../gitops/environmentFile';
+import { runTransaction, type TransactionResult } from '../gitops/transaction';
+import { atomicWriteFile } from '../util/atomicWrite';
+
+export interface ImageEdit {
+  readonly env: Environment;
+  readonly change: ImageChange;
+}
+
+export interface AppliedEdit extends ImageEdit {
+  readonly before: ImageRef;
+  readonly after: ImageRef;
+  readonly changed: boolean;
+}
+
+export type WriteFile = (file: string, text: string, expect: string) => Promise<void>;
+
+const atomicWrite: WriteFile = (file, text, expect) => atomicWriteFile(file, text, { expectContent: expect });
+
+function pick(d: { repository?: string; tag?: string; digest?: string }): ImageRef {
+  return { repository: d.repository, tag: d.tag, digest: d.digest };
+}
+
+/**
+ * Computes every edit (several environments may share one file: their edits are applied in turn to
+ * its text), then writes the changed files. All or nothing: the files are as before when it throws.
+ */
+export async function applyImageEdits(edits: readonly ImageEdit[], write: WriteFile = atomicWrite): Promise<AppliedEdit[]> {
+  const original = new Map<string, string>();
+  const text = new Map<string, string>();
+  for (const e of edits) {
+    if (!original.has(e.env.file)) {
+      const t = await readEnvironmentText(e.env);
+      original.set(e.env.file, t);
+      text.set(e.env.file, t);
+    }
+  }
+  const applied: AppliedEdit[] = [];
+  for (const e of edits) {
+    const r = editImage(text.get(e.env.file)!, e.env.file, e.env.locator, e.change);
+    text.set(e.env.file, r.text);
+    applied.push({ ...e, before: pick(r.before), after: pick(r.after), changed: r.changed });
+  }
+  const written: string[] = [];
+  try {
+    for (const [file, t] of text) {
+      if (t === original.get(file)) continue;
+      await write(file, t, original.get(file)!);
+      written.push(file);
+    }
+  } catch (err) {
+    // put back what was written; the error that stopped the release is the one reported
+    for (const file of written.reverse()) {
+      const now = await readFile(file, 'utf8').catch(() => undefined);
+      await atomicWriteFile(file, original.get(file)!, now === undefined ? {} : { expectContent: now }).catch(() => undefined);
+    }
+    throw toPilotError(err);
+  }
+  return applied;
+}
+
+export interface ImagesCommitResult extends TransactionResult {
+  /** the edits of the attempt that was committed (empty when unchanged) */
+  readonly edits: readonly AppliedEdit[];
+}
+
+/** Applies the edits and commits them as one commit (message from the applied edits), pushed as configured. */
+export async function commitImageEdits(
+  ctx: OperationContext,
+  edits: readonly ImageEdit[],
+  message: (applied: readonly AppliedEdit[]) => string,
+  branchHint: { env: string; tag: string },
+  write?: WriteFile,
+): Promise<ImagesCommitResult> {
+  const files = [...new Set(edits.map((e) => e.env.file))];
+  let last: AppliedEdit[] = [];
+  const result = await runTransaction(
+    {
+      file: files[0]!,
+      files: files.slice(1),
+      repoDir: edits[0]!.env.gitopsRoot,
+      branchHint,
+      apply: async () => {
+        last = await applyImageEdits(edits, write);
+        const moved = last.filter((a) => a.changed);
+        return { changed: moved.length > 0, message: moved.length ? message(moved) : '' };
+      },
+    },
+    { git: ctx.git, branch: ctx.project.gitops.branch, remote: ctx.project.gitops.remote, push: ctx.push, retry: ctx.retry, onProgress: ctx.onProgress },
+  );
+  return { ...result, edits: result.status === 'unchanged' ? [] : last.filter((a) => a.changed) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Promoting a release (issue 15): the apps of one environment that differ from another's, moved in ONE
+ * commit `promote(prod): 11 apps from staging` with an `Image:` trailer per app, and rolling such a
+ * commit back as a whole. Every app passes the single promotion's guards (order, protected
+ * environments: confirmation, immutable tags, a healthy source).
+ */
+import type { Environment } from '../config/model';
+import { inputError } from '../errors';
+import { GitRepo } from '../gitops/git';
+import type { ImageChange } from '../gitops/imageEdit';
+import { imageString, type ImageRef } from '../gitops/message';
+import { guardProtected, promotionChange, type OperationContext } from '../gitops/operations';
+import { readDeclaredImage } from '../gitops/readImage';
+import { checkCommitId } from '../gitops/refs';
+import { commitImageEdits, type AppliedEdit, type ImageEdit, type ImagesCommitResult, type WriteFile } from './commitImages';
+import { diffEnvironments } from './diff';
+
+export interface ReleaseRequest {
+  readonly from: string;
+  readonly to: string;
+  /** the apps to promote; undefined: every app that differs */
+  readonly apps?: readonly string[];
+  readonly confirmed?: boolean;
+}
+
+export interface ReleasePlan {
+  readonly from: string;
+  readonly to: string;
+  readonly edits: readonly (ImageEdit & { readonly app: string; readonly source: ImageRef })[];
+  /** apps asked for that already run the source's image */
+  readonly unchanged: readonly string[];
+}
+
+/** What a release would move: checked for every app before anything is written. */
+export async function planRelease(ctx: OperationContext, req: ReleaseRequest): Promise<ReleasePlan> {
+  const d = await diffEnvironments(ctx.project, req.from, req.to, { git: ctx.git });
+  if (req.apps) {
+    const known = new Set(d.apps.map((a) => a.app));
+    const unknown = req.apps.filter((a) => !known.has(a));
+    if (unknown.length) {
+      throw inputError('release.unknownApp', `no app ${unknown.map((a) => JSON.stringify(a)).join(', ')} in ${req.from} or ${req.to}`, {
+        hint: `Apps: ${[...known].join(', ')}`,
+      });
+    }
+  }
+  const wanted = req.apps ? d.apps.filter((a) => req.apps!.includes(a.app)) : d.apps.filter((a) => a.status !== 'same');
+  const edits: ReleasePlan['edits'][number][] = [];
+  const unchanged: string[] = [];
+  for (const a of wanted) {
+    if (a.status === 'error') throw a.error!;
+    if (!a.from || !a.to) {
+      if (req.apps) throw inputError('release.missingSide', `${a.app} is not in ${a.from ? req.to : req.from}`, { hint: 'Leave it out of --app, or add its environment' });
+      continue; // --all: an app on one side only has nothing to promote
+    }
+    if (a.status === 'same') {
+      unchanged.push(a.app);
+      continue;
+    }
+    const { change, source } = await promotionChange(ctx, { from: a.from, to: a.to, confirmed: req.confirmed });
+    edits.push({ app: a.app, env: a.to, change, source });
+  }
+  return { from: req.from, to: req.to, edits, unchanged };
+}
+
+export function releaseMessage(kind: 'promote' | 'rollback', to: string, applied: readonly AppliedEdit[], extra: { from?: string; reverts?: string }): string {
+  const n = applied.length;
+  const subject = kind === 'promote' ? `promote(${to}): ${n} app${n === 1 ? '' : 's'} from ${extra.from}` : `rollback(${to}): ${n} app${n === 1 ? '' : 's'} of ${extra.reverts?.slice(0, 7)}`;
+  const lines = [`Environment: ${to}`, ...applied.map((a) => `Image: ${imageString(a.after)}`), ...applied.map((a) => `Previous-Image: ${imageString(a.before)}`)];
+  if (extra.from) lines.push(`Promoted-From: ${extra.from}`);
+  if (extra.reverts) lines.push(`Reverts: ${extra.reverts}`);
+  lines.push('Deployed-By: GitOps Pilot');
+  return `${subject}\n\n${lines.filter((l) => !/[\r\n]/.test(l)).join('\n')}\n`;
+}
+
+export interface ReleaseResult extends ImagesCommitResult {
+  readonly plan: ReleasePlan;
+}
+
+/** Plans and commits a release; `planned` (the plan the user confirmed) skips planning again. */
+export async function promoteRelease(ctx: OperationContext, req: ReleaseRequest, planned?: ReleasePlan, write?: WriteFile): Promise<ReleaseResult> {
+  const plan = planned ?? (await planRelease(ctx, req));
+  for (const e of plan.edits) guardProtected(e.env, e.change.tag!, req.confirmed, `promoting ${e.change.tag} from ${req.from}`);
+  if (!plan.edits.length) return { status: 'unchanged', attempts: 0, repoRoot: ctx.project.gitopsRoot, edits: [], plan };
+  const r = await commitImageEdits(ctx, plan.edits, (applied) => releaseMessage('promote', req.to, applied, { from: req.from }), { env: req.to, tag: 'release' }, write);
+  return { ...r, plan };
+}
+
+/**
+ * Rolling back a commit as a whole: every environment whose image that commit moved goes back to the
+ * image it had before (by editing, so later commits to other lines stay). One commit, the same guards.
+ */
+export async function rollbackRelease(ctx: OperationContext, req: { commit: string; confirmed?: boolean }): Promise<ImagesCommitResult & { envs: readonly Environment[] }> {
+  checkCommitId(req.commit);
+  const repo = await GitRepo.open(ctx.project.gitopsRoot, ctx.git);
+  await repo.ensureIdle();
+  const sha = await repo.resolve(req.commit);
+  if (!sha) throw inputError('rollback.unknownCommit', `${req.commit} is not a commit of ${repo.root}`, { hint: 'Pick the release commit from git log or the History view' });
+  const paths = new Set(await repo.changedPaths(sha));
+  const edits: ImageEdit[] = [];
+  for (const env of ctx.project.environments.filter((e) => paths.has(repo.rel(e.file)))) {
+    const read = async (rev: string) => {
+      const t = await repo.showFile(rev, env.file);
+      if (t === undefined) return undefined;
+      try {
+        return readDeclaredImage(t, env.file, env.locator);
+      } catch {
+        return undefined;
+      }
+    };
+    const [before, after] = await Promise.all([read(`${sha}^`), read(sha)]);
+    if (!before?.tag || !after || (before.tag === after.tag && before.digest === after.digest)) continue;
+    guardProtected(env, before.tag, req.confirmed, `rolling back to ${before.tag}`);
+    const change: ImageChange = { tag: before.tag, digest: before.digest ?? null };
+    edits.push({ env, change });
+  }
+  if (!edits.length) {
+    throw inputError('rollback.noImages', `commit ${sha.slice(0, 7)} moved no image of this project's environments`, { hint: 'Roll back one environment with --env, or pick another commit' });
+  }
+  const names = [...new Set(edits.map((e) => e.env.name))];
+  const subjectEnv = names.length === 1 ? names[0]! : names.join(',');
+  const r = await commitImageEdits(ctx, edits, (applied) => releaseMessage('rollback', subjectEnv, applied, { reverts: sha }), { env: subjectEnv, tag: 'rollback' });
+  return { ...r, envs: edits.map((e) => e.env) };
+}
