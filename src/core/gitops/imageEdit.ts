@@ -14,11 +14,11 @@ import { readFile } from 'node:fs/promises';
 import { inputError } from '../errors';
 import { validateDigest, validateRepository, validateTag } from '../images/reference';
 import { atomicWriteFile } from '../util/atomicWrite';
-import { parseYaml, parseYamlStream } from '../yaml/document';
-import { describeLocator, type ImageLocator, type ManifestLocator } from '../yaml/locate';
+import { parseYaml } from '../yaml/document';
+import { describeLocator, type ImageLocator } from '../yaml/locate';
 import { planHelm } from './edit/helm';
 import { planKustomize } from './edit/kustomize';
-import { editManifest, readManifestImage } from './edit/manifest';
+import { editManifest } from './edit/manifest';
 import { Editor } from './edit/splice';
 import type { EditFileOptions, EditResult, ImageChange } from './edit/types';
 import { readDeclaredImage, readDeclaredImageFrom, type DeclaredImage } from './readImage';
@@ -26,14 +26,16 @@ import { readDeclaredImage, readDeclaredImageFrom, type DeclaredImage } from './
 export type { ManifestLocator } from '../yaml/locate';
 export type { EditFileOptions, EditResult, ImageChange } from './edit/types';
 export { plainRoundTrips, renderScalar } from './edit/scalar';
-export type EditLocator = ImageLocator | ManifestLocator;
+/** every locator can be edited (manifests included): kept as a name for callers */
+export type EditLocator = ImageLocator;
 
 // ---------------------------------------------------------------------------------------------------
 // public API
 
 /** Computes the edit of `text`; pure. Throws an input PilotError (with a location when one applies). */
-export function editImage(text: string, file: string, locator: EditLocator, change: ImageChange): EditResult {
-  validateChange(change);
+export function editImage(text: string, file: string, locator: EditLocator, requested: ImageChange): EditResult {
+  validateChange(requested);
+  const change = digestRule(requested);
   if (locator.kind === 'manifest') return editManifest(text, file, locator, change);
   const p = parseYaml(text, file);
   const before = readDeclaredImageFrom(p, locator);
@@ -69,10 +71,19 @@ export async function editImageFile(file: string, locator: EditLocator, change: 
   return { ...r, written: true };
 }
 
-/** Reads the image a locator designates (manifests included). */
+/** Reads the image a locator designates (every form). */
 export function readImageAt(text: string, file: string, locator: EditLocator): DeclaredImage {
-  if (locator.kind !== 'manifest') return readDeclaredImage(text, file, locator);
-  return readManifestImage(parseYamlStream(text, file), file, locator);
+  return readDeclaredImage(text, file, locator);
+}
+
+/**
+ * The one digest rule, kustomize's `edit set image NAME=*:TAG[@DIGEST]`: a new tag without a digest removes
+ * a pinned digest (it would keep the old image running while git says the new tag), a tag with a digest sets
+ * both, a digest alone leaves the tag. The repository (Helm `repository`, Kustomize `newName`) is kept.
+ * set-image, bump, promote, rollback and the editor all edit through here.
+ */
+export function digestRule(change: ImageChange): ImageChange {
+  return change.tag !== undefined && change.digest === undefined ? { ...change, digest: null } : change;
 }
 
 // ---------------------------------------------------------------------------------------------------

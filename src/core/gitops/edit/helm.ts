@@ -1,27 +1,31 @@
-/** Helm values: a tag at a key path, with its digest, repository and registry beside it. */
-import { isAlias, type Node, type YAMLMap } from 'yaml';
+/**
+ * A key path in a YAML mapping (Helm values, Argo CD Application parameters, HelmRelease values, any
+ * manifest): a tag with its digest, repository and registry beside it, or a whole reference in one scalar.
+ */
+import { isAlias, isScalar, type Node } from 'yaml';
 import { inputError } from '../../errors';
 import { registryOf } from '../../images/reference';
 import { findPair, locateNode, scalarString, type ParsedYaml } from '../../yaml/document';
 import { resolveHelmPath } from '../../yaml/locate';
 import type { DeclaredImage } from '../readImage';
 import { aliasOnPath } from './aliases';
+import { planReference } from './reference';
 import type { Editor } from './splice';
 import type { ImageChange } from './types';
 
 export function planHelm(ed: Editor, p: ParsedYaml, path: readonly string[], change: ImageChange, before: DeclaredImage): void {
   const full = path.join('.');
-  resolveHelmPath(p, path); // missing / non-mapping intermediate keys, non-scalar leaf: located errors
-  let node: unknown = p.doc.contents;
-  for (let i = 0; i < path.length - 1; i++) {
-    const pair = findPair(node as YAMLMap, path[i]!)!;
-    if (isAlias(pair.value)) throw aliasOnPath(p, pair.value, path.slice(0, i + 1).join('.'), full);
-    node = pair.value;
+  // missing / non-mapping intermediate keys, selectors that pick nothing, a non-scalar leaf: located errors
+  const leaf = resolveHelmPath(p, path);
+  if (leaf.alias) throw aliasOnPath(p, leaf.alias.node, leaf.alias.shown, full);
+  const { parent, parentPath, leafKey } = leaf;
+  const sibling = (k: string) => [...path.slice(0, -1), k].join('.');
+
+  if (before.form === 'reference') {
+    const current = isScalar(leaf.value) ? scalarString(leaf.value) : undefined;
+    planReference(ed, { p, map: parent, mapPath: parentPath, key: leafKey, current, node: leaf.value ?? leaf.pair?.key, shown: full }, change);
+    return;
   }
-  const parent = node as YAMLMap;
-  const parentPath = path.slice(0, -1);
-  const leafKey = path[path.length - 1]!;
-  const sibling = (k: string) => [...parentPath, k].join('.');
 
   if (change.tag !== undefined) ed.setField(parent, parentPath, leafKey, change.tag, full);
 
@@ -40,8 +44,6 @@ export function planHelm(ed: Editor, p: ParsedYaml, path: readonly string[], cha
       ed.setField(parent, parentPath, 'digest', change.digest, sibling('digest'));
       if (!had) ed.warnings.push(`Added ${sibling('digest')}: the chart must use it for the digest to take effect`);
     }
-  } else if (change.tag !== undefined && before.digest && change.tag !== before.tag) {
-    ed.warnings.push(`${sibling('digest')} is still set to ${before.digest}; charts usually prefer the digest over the tag`);
   }
 
   if (change.repository !== undefined && change.repository !== before.repository) {

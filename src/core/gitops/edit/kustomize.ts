@@ -1,13 +1,18 @@
-/** Kustomize: an entry of the kustomization's `images:` list (added when missing). */
+/**
+ * Kustomize: an entry of the kustomization's `images:` list (added when missing), its tag in `newTag` or
+ * carried by `newName` (`newName: registry/app:latest`). The digest rule is kustomize's own
+ * (`kustomize edit set image NAME=*:TAG[@DIGEST]`): the caller decides it, this file writes it.
+ */
 import { isAlias, isMap, isScalar, isSeq, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { inputError } from '../../errors';
-import { findPair, locateNode, type ParsedYaml } from '../../yaml/document';
+import { findPair, locateNode, scalarString, type ParsedYaml } from '../../yaml/document';
 import { resolveKustomizeImage } from '../../yaml/locate';
 import type { DeclaredImage } from '../readImage';
 import { aliasOnPath } from './aliases';
 import { renderScalar } from './scalar';
 import { contentEnd, isEmptySource, type Editor } from './splice';
-import type { ImageChange } from './types';
+import { planReference } from './reference';
+import type { ImageChange, JsPath } from './types';
 
 export function planKustomize(ed: Editor, p: ParsedYaml, image: string | undefined, change: ImageChange, before: DeclaredImage): void {
   const k = resolveKustomizeImage(p, image);
@@ -26,15 +31,33 @@ export function planKustomize(ed: Editor, p: ParsedYaml, image: string | undefin
     }
 
     const entryPath = ['images', index];
+    const field = (f: string) => scalarString(findPair(k.entry!, f)?.value);
+    const suffix = findPair(k.entry, 'tagSuffix');
+    if (suffix) {
+      throw inputError('kustomize.tagSuffix', `${label('tagSuffix')} appends "${field('tagSuffix') ?? ''}" to the image's own tag: the entry sets no tag of its own, so a new tag here would not be the one deployed`, {
+        location: locateNode(p, suffix.key as Node),
+        hint: 'Point the environment at an entry with newTag (or a newName that carries the tag), or remove tagSuffix; nothing was changed',
+      });
+    }
+    if (before.form === 'reference') {
+      // `newName: registry/app:latest`: the tag (and digest) live in newName, and newTag would be appended to it
+      if (field('newTag')) {
+        throw inputError('kustomize.tagTwice', `${label('newName')} carries a tag and ${label('newTag')} sets another one: kustomize would render "${field('newName')}:${field('newTag')}"`, {
+          location: locateNode(p, findPair(k.entry, 'newTag')!.key as Node),
+          hint: 'Keep the tag in one place (newTag, with newName the repository alone), then try again; nothing was changed',
+        });
+      }
+      const newName = findPair(k.entry, 'newName')!;
+      const inName: ImageChange = { ...change, ...(change.digest !== undefined && field('digest') ? { digest: undefined } : {}) };
+      planReference(ed, { p, map: k.entry, mapPath: entryPath, key: 'newName', current: field('newName'), node: newName.value, shown: label('newName') }, inName);
+      if (field('digest') && change.digest !== undefined) applyDigestField(ed, k.entry, entryPath, change.digest, label('digest'));
+      return;
+    }
     if (change.repository !== undefined && change.repository !== before.repository) {
       ed.setField(k.entry, entryPath, 'newName', change.repository, label('newName'));
     }
     if (change.tag !== undefined) ed.setField(k.entry, entryPath, 'newTag', change.tag, label('newTag'));
-    if (change.digest === null) ed.removeField(k.entry, entryPath, 'digest', label('digest'), 'deleteLine');
-    else if (change.digest !== undefined) ed.setField(k.entry, entryPath, 'digest', change.digest, label('digest'));
-    else if (change.tag !== undefined && before.digest && change.tag !== before.tag) {
-      ed.warnings.push(`${label('digest')} is still set to ${before.digest}; the image stays pinned to it`);
-    }
+    if (change.digest !== undefined) applyDigestField(ed, k.entry, entryPath, change.digest, label('digest'));
     return;
   }
 
@@ -85,6 +108,12 @@ export function planKustomize(ed: Editor, p: ParsedYaml, image: string | undefin
   const keyIndent = ed.columnIndent((root.items[0]!.key as Node).range![0]);
   const dash = `${keyIndent}${' '.repeat(rootSeqOffset(ed, root))}- `;
   ed.queue(root, { text: '', lines: [`${keyIndent}images:`, ...blockEntry(dash, ' '.repeat(dash.length))] });
+}
+
+/** The entry's `digest:` set, or its line removed (null). */
+function applyDigestField(ed: Editor, entry: YAMLMap, entryPath: JsPath, digest: string | null, shown: string): void {
+  if (digest === null) ed.removeField(entry, entryPath, 'digest', shown, 'deleteLine');
+  else ed.setField(entry, entryPath, 'digest', digest, shown);
 }
 
 /** How the existing block list writes its entries: the dash line prefix and the indentation of the other keys. */
