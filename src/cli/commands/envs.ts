@@ -40,7 +40,7 @@ export const envs: CliCommand = {
               app: env.app ?? null,
               file: env.relFile,
               kind: env.locator.kind,
-              ...(env.locator.kind === 'helm' ? { path: env.locator.path.join('.') } : { kustomizeImage: env.locator.image ?? null }),
+              ...(env.locator.kind === 'helm' ? { path: env.locator.path.join('.') } : env.locator.kind === 'kustomize' ? { kustomizeImage: env.locator.image ?? null } : { container: env.locator.container ?? null }),
               repository: file.ok ? (file.declared.repository ?? null) : null,
               tag: file.ok ? (file.declared.tag ?? null) : null,
               digest: file.ok ? (file.declared.digest ?? null) : null,

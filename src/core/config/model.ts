@@ -83,6 +83,8 @@ export interface EnvironmentConfig {
   readonly file: string;
   readonly path?: string | readonly string[];
   readonly kustomizeImage?: string;
+  /** a plain manifest: the container whose image is set (with `workload` when the file holds several) */
+  readonly container?: string;
   readonly cluster?: { readonly context?: string; readonly namespace?: string };
   readonly workload?: string;
   readonly argocd?: { readonly application: string; readonly namespace?: string };

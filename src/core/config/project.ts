@@ -4,17 +4,19 @@
  *   envs/<env>/values.yaml                          Helm values, tag at image.tag
  *   overlays/<env>/kustomization.yaml               Kustomize images: entry
  *   apps/<app>/overlays/<env>/kustomization.yaml    the same, one app per folder (monorepo)
+ *   k8s/<env>/*.yaml, manifests/<env>/*.yaml        plain manifests holding one container
  * and the multi-app layouts of src/core/apps/discovery.ts.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { inputError, PilotError, type SourceLocation } from '../errors';
-import { parseKeyPath, type ImageLocator } from '../yaml/locate';
+import { parseYamlStream } from '../yaml/document';
+import { listManifestContainers, parseKeyPath, type ImageLocator, type ManifestContainer } from '../yaml/locate';
 import { parseGates } from '../gates/config';
 import { appEnvironments, checkResolved } from '../apps/config';
 import { nestedLayouts, perAppFiles, splitKustomization, splitValuesFile } from '../apps/discovery';
 import { CONFIG_FILE_NAMES, parseConfig } from './configFile';
-import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project } from './model';
+import { parseWorkload, type Environment, type EnvironmentConfig, type PilotConfig, type Project, type WorkloadKind } from './model';
 import { conventionalPromotions, isConventionallyProtected, orderByPromotion } from './promotion';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -122,8 +124,15 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (...keys: (s
   const file = containedPath(gitopsRoot, ec.file, loc('file'));
   const isKustomization = KUSTOMIZATION_NAMES.includes(basename(file));
   let locator: ImageLocator;
-  if (ec.kustomizeImage !== undefined) locator = { kind: 'kustomize', image: ec.kustomizeImage };
-  else if (ec.path !== undefined) locator = { kind: 'helm', path: parseKeyPath(ec.path) };
+  if (ec.container !== undefined && (ec.path !== undefined || ec.kustomizeImage !== undefined)) {
+    throw inputError('config.locatorConflict', `environment "${ec.name}" sets container: and ${ec.path !== undefined ? 'path:' : 'kustomizeImage:'}; the image is in one place`, {
+      location: loc('container'),
+      hint: 'Use container: for a Kubernetes manifest, path: for a key path, kustomizeImage: for a kustomization',
+    });
+  }
+  if (ec.container !== undefined) locator = { kind: 'manifest', container: ec.container, ...(ec.workload ? { workload: ec.workload } : {}) };
+  else if (ec.kustomizeImage !== undefined) locator = { kind: 'kustomize', image: ec.kustomizeImage };
+  else if (ec.path !== undefined) locator = { kind: 'helm', path: parsePathAt(ec.path, loc('path')) };
   else if (isKustomization) locator = { kind: 'kustomize' };
   else locator = { kind: 'helm', path: [...DEFAULT_HELM_PATH] };
   // the schema has checked its form
@@ -147,6 +156,16 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (...keys: (s
     pushMode: ec.pushMode,
     source: 'config',
   };
+}
+
+/** A configured key path, its syntax errors located at the path: key in gitops-pilot.yaml. */
+function parsePathAt(path: string | readonly string[], location: SourceLocation): string[] {
+  try {
+    return parseKeyPath(path);
+  } catch (err) {
+    if (err instanceof PilotError) throw inputError(err.code, err.message, { location, hint: err.hint });
+    throw err;
+  }
 }
 
 /** Resolves `rel` inside `root`; a path that leaves the root (../../etc/passwd, /etc/passwd) is refused. */
@@ -200,6 +219,13 @@ export async function discoverEnvironments(gitopsRoot: string): Promise<{ enviro
       if (file) add({ id: `${app}/${name}`, name, app, file, locator: { kind: 'kustomize' } });
     }
   }
+  for (const folder of MANIFEST_FOLDERS) {
+    for (const name of await subdirs(join(gitopsRoot, folder))) {
+      const found = await manifestFolder(join(gitopsRoot, folder, name));
+      if (found.env) add({ id: name, name, ...found.env });
+      if (found.problem) problems.push(found.problem);
+    }
+  }
   // conventional promotion chains, per app
   const groups = new Map<string, Environment[]>();
   for (const e of found) groups.set(e.app ?? '', [...(groups.get(e.app ?? '') ?? []), e]);
@@ -212,6 +238,49 @@ export async function discoverEnvironments(gitopsRoot: string): Promise<{ enviro
     }
   }
   return { environments, problems };
+}
+
+/** Folders of plain manifests, one folder per environment: k8s/<env>/, manifests/<env>/. */
+const MANIFEST_FOLDERS = ['k8s', 'manifests'];
+const WATCHABLE: readonly string[] = ['deployment', 'statefulset', 'daemonset', 'rollout'];
+
+/**
+ * A plain manifest folder is an environment when its YAML files hold exactly one container (init
+ * containers aside): the file and container are the locator, its workload the one to watch. Several
+ * containers: a problem that says how to choose; none (or unreadable files): not an environment.
+ */
+async function manifestFolder(dir: string): Promise<{ env?: Pick<Environment, 'file' | 'locator' | 'workload'>; problem?: PilotError }> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n) && !KUSTOMIZATION_NAMES.includes(n)).sort();
+  } catch {
+    return {};
+  }
+  const found: { file: string; c: ManifestContainer }[] = [];
+  for (const n of names) {
+    const file = join(dir, n);
+    try {
+      const containers = listManifestContainers(parseYamlStream(await readFile(file, 'utf8'), file)).filter((c) => !c.init);
+      for (const c of containers) found.push({ file, c });
+    } catch {
+      // not YAML we can read: not part of the environment's image
+    }
+  }
+  if (found.length === 1) {
+    const { file, c } = found[0]!;
+    const [kind, name] = c.workload.split('/') as [string, string];
+    const workload = WATCHABLE.includes(kind.toLowerCase()) ? { kind: kind.toLowerCase() as WorkloadKind, name } : undefined;
+    return { env: { file, locator: { kind: 'manifest', ...(c.name ? { container: c.name } : {}) }, ...(workload ? { workload } : {}) } };
+  }
+  if (found.length > 1) {
+    return {
+      problem: inputError('discovery.manyContainers', `${basename(dir)}: the manifests in ${dir} hold ${found.length} containers, so the environment's image is not clear`, {
+        location: { file: found[1]!.file, line: 1, col: 1 },
+        hint: `List the environment in gitops-pilot.yaml with file: and container: (one of ${found.map((f) => f.c.name ?? '<unnamed>').join(', ')})`,
+      }),
+    };
+  }
+  return {};
 }
 
 async function subdirs(dir: string): Promise<string[]> {

@@ -48,7 +48,9 @@ environments:
   for (const e of envs) {
     const item: Record<string, unknown> = { name: e.name, file: e.relFile };
     if (e.locator.kind === 'helm') item.path = e.locator.path.join('.');
-    else if (e.locator.image) item.kustomizeImage = e.locator.image;
+    else if (e.locator.kind === 'kustomize') {
+      if (e.locator.image) item.kustomizeImage = e.locator.image;
+    } else if (e.locator.container) item.container = e.locator.container;
     if (e.promoteFrom) item.promoteFrom = envs.find((x) => x.id === e.promoteFrom)?.name ?? e.promoteFrom;
     if (e.protected) item.protected = true;
     list.add(doc.createNode(item));

@@ -132,13 +132,14 @@ async function commitChange(
         if (extra.revertFirst && attempt === 1) {
           const reverted = await tryRevert(ctx, env, extra.revertFirst, change);
           if (reverted) {
-            ({ before, after } = reverted);
+            before = withRepository(reverted.before, ctx.project);
+            after = withRepository(reverted.after, ctx.project);
             return { changed: true, message: commitMessage({ kind, env: env.name, before, after, reverts: extra.reverts }) };
           }
         }
         const r = await editImageFile(env.file, env.locator, change, { expectText: attempt === 1 ? extra.expectText : undefined });
-        before = pick(r.before);
-        after = pick(r.after);
+        before = withRepository(pick(r.before), ctx.project);
+        after = withRepository(pick(r.after), ctx.project);
         return { changed: r.changed, message: commitMessage({ kind, env: env.name, before, after, ...extra }) };
       },
     },
@@ -157,6 +158,12 @@ function guardPushMode(ctx: OperationContext, env: Environment): void {
 
 function pick(d: { repository?: string; tag?: string; digest?: string }): ImageRef {
   return { repository: d.repository, tag: d.tag, digest: d.digest };
+}
+
+/** A file that holds only the tag (`image_tag: v280`, the repository fixed in the chart): the configured repository names the image. */
+function withRepository(i: ImageRef, project: Project): ImageRef {
+  const configured = project.config?.image?.repository;
+  return i.repository === undefined && configured && (i.tag !== undefined || i.digest !== undefined) ? { ...i, repository: configured } : i;
 }
 
 /**

@@ -1,11 +1,12 @@
-/** Reading the image an environment's file declares (the tag in git). */
-import { isScalar } from 'yaml';
+/** Reading the image an environment's file declares (the tag in git), in every form a locator reaches. */
+import { isScalar, type Node } from 'yaml';
 import type { SourceLocation } from '../errors';
-import { findPair, locateNode, parseYaml, scalarString, type ParsedYaml } from '../yaml/document';
-import { deref, resolveHelmPath, resolveKustomizeImage, type ImageLocator } from '../yaml/locate';
+import { looksLikeReference, splitImageReference, tryParseImageReference } from '../images/reference';
+import { findPair, locateNode, parseYaml, parseYamlStream, scalarString, type ParsedYaml } from '../yaml/document';
+import { deref, resolveHelmPath, resolveKustomizeImage, resolveManifestContainer, type ImageLocator, type ManifestLocator } from '../yaml/locate';
 
 export interface DeclaredImage {
-  /** the repository next to the tag (Helm `repository`/`registry`, Kustomize `newName` or `name`) */
+  /** the repository next to the tag (Helm `repository`/`registry`, Kustomize `newName` or `name`) or in the reference */
   readonly repository?: string;
   /** undefined when the key is absent, null or empty ("" usually means "the chart's default") */
   readonly tag?: string;
@@ -14,51 +15,101 @@ export interface DeclaredImage {
   readonly location: SourceLocation;
   /** true when the tag key is present in the file */
   readonly present: boolean;
+  /** `reference`: one scalar holds repository, tag and digest; `tag`: the tag alone (with keys beside it) */
+  readonly form?: 'tag' | 'reference';
 }
 
 export function readDeclaredImage(text: string, file: string, locator: ImageLocator): DeclaredImage {
+  if (locator.kind === 'manifest') return readManifestImage(parseYamlStream(text, file), file, locator);
   return readDeclaredImageFrom(parseYaml(text, file), locator);
 }
 
 /** The same, from a document already parsed (so an edit parses each version of the file once). */
 export function readDeclaredImageFrom(p: ParsedYaml, locator: ImageLocator): DeclaredImage {
-  return locator.kind === 'helm' ? readHelm(p, locator.path) : readKustomize(p, locator.image);
+  if (locator.kind === 'helm') return readHelm(p, locator.path);
+  if (locator.kind === 'kustomize') return readKustomize(p, locator.image);
+  return readManifestImage([p], p.file, locator);
+}
+
+/**
+ * Whether the scalar at a key path holds a whole reference (only its tag and digest change) rather than a
+ * tag alone: it is written as one (`gcr.io/team/app:1`, `app@sha256:…`, a registry port), or its key names
+ * an image (`image`, `chatopsImage`) and not a tag. A tag never contains "/", ":" or "@".
+ */
+export function holdsReference(leafKey: string, value: string | undefined): boolean {
+  if (value !== undefined && looksLikeReference(value)) return true;
+  return !/tag$/i.test(leafKey) && /(?:^|[a-z0-9_-])(?:image|Image)$/.test(leafKey);
 }
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
+/** repository, tag and digest of a reference scalar (best effort for display when it is not valid) */
+function fromReference(value: string | undefined): { repository?: string; tag?: string; digest?: string } {
+  if (!value) return {};
+  const r = splitImageReference(value);
+  return { repository: nonEmpty(r.repository), tag: r.tag, digest: r.digest };
+}
+
 function readHelm(p: ParsedYaml, path: readonly string[]): DeclaredImage {
   const leaf = resolveHelmPath(p, path);
-  const leafKey = path[path.length - 1]!;
+  const value = isScalar(leaf.value) ? scalarString(leaf.value) : undefined;
+  const node = leaf.value ?? leaf.pair?.key ?? leaf.parent;
+  const location = locateNode(p, node as Node);
+  if (holdsReference(leaf.leafKey, value)) {
+    return { ...fromReference(value), location, present: leaf.pair !== undefined, form: 'reference' };
+  }
   const sibling = (k: string) => scalarString(deref(p, findPair(leaf.parent, k)?.value));
   // image: {registry, repository, tag, digest}, or a flat imageTag next to image
-  let repository = leafKey === 'imageTag' ? sibling('image') : sibling('repository');
+  let repository = leaf.leafKey === 'imageTag' ? sibling('image') : sibling('repository');
   const registry = sibling('registry');
   if (repository && registry && !repository.startsWith(`${registry}/`)) repository = `${registry}/${repository}`;
-  const node = leaf.value ?? leaf.pair?.key ?? leaf.parent;
   return {
     repository: nonEmpty(repository),
-    tag: nonEmpty(isScalar(leaf.value) ? scalarString(leaf.value) : undefined),
-    digest: nonEmpty(leafKey === 'tag' ? sibling('digest') : undefined),
-    location: locateNode(p, node as never),
+    tag: nonEmpty(value),
+    digest: nonEmpty(leaf.leafKey === 'tag' ? sibling('digest') : undefined),
+    location,
     present: leaf.pair !== undefined,
+    form: 'tag',
   };
+}
+
+/** A Kustomize `newName` that carries a tag or digest (`newName: registry/app:latest`): the reference is there. */
+export function newNameReference(newName: string | undefined): boolean {
+  const r = newName ? tryParseImageReference(newName) : undefined;
+  return r !== undefined && (r.tag !== undefined || r.digest !== undefined);
 }
 
 function readKustomize(p: ParsedYaml, image: string | undefined): DeclaredImage {
   const k = resolveKustomizeImage(p, image);
   if (!k.entry) {
-    return { repository: k.name, location: locateNode(p, (k.images ?? p.doc.contents) as never), present: false };
+    return { repository: k.name, location: locateNode(p, (k.images ?? p.doc.contents) as never), present: false, form: 'tag' };
   }
   const field = (name: string) => scalarString(deref(p, findPair(k.entry!, name)?.value));
+  const newName = field('newName');
+  if (newNameReference(newName)) {
+    const r = fromReference(newName);
+    return { ...r, digest: r.digest ?? nonEmpty(field('digest')), location: locateNode(p, findPair(k.entry, 'newName')!.value as Node), present: true, form: 'reference' };
+  }
   const tagPair = findPair(k.entry, 'newTag');
   return {
-    repository: nonEmpty(field('newName') ?? k.name),
+    repository: nonEmpty(newName ?? k.name),
     tag: nonEmpty(field('newTag')),
     digest: nonEmpty(field('digest')),
     location: locateNode(p, (tagPair?.value ?? k.entry) as never),
     present: tagPair !== undefined,
+    form: 'tag',
+  };
+}
+
+export function readManifestImage(docs: readonly ParsedYaml[], file: string, l: ManifestLocator): DeclaredImage {
+  const c = resolveManifestContainer(docs, file, l);
+  const v = c.imagePair?.value;
+  return {
+    ...fromReference(isScalar(v) ? scalarString(v) : undefined),
+    location: locateNode(c.p, (v ?? c.imagePair?.key ?? c.container) as Node),
+    present: c.imagePair !== undefined,
+    form: 'reference',
   };
 }

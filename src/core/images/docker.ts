@@ -8,7 +8,7 @@
 import { PilotError, inputError } from '../errors';
 import type { Logger } from '../log';
 import { runProcess, type ProcessResult } from '../util/process';
-import { parseImageReference, validateTag } from './reference';
+import { parseImageReference, registryOf, splitImageReference, validateTag } from './reference';
 
 export interface DockerCall<T> {
   readonly args: readonly string[];
@@ -573,9 +573,11 @@ export function pushFailure(r: ProcessResult, ref: string): PilotError {
   const text = `${r.stderr}\n${r.stdout}`;
   const common = commonFailure(r);
   if (common) return common;
-  const registry = ref.split('/')[0]!;
-  const repository = ref.slice(0, ref.lastIndexOf(':'));
-  const tag = ref.slice(ref.lastIndexOf(':') + 1);
+  // the one reference parser: `nginx:1` is pushed to docker.io, not to a host called "nginx:1"
+  const parsed = splitImageReference(ref);
+  const registry = registryOf(parsed.repository).registry;
+  const repository = parsed.repository;
+  const tag = parsed.tag ?? '';
   if (r.timedOut) {
     return new PilotError('registry.timeout', `the registry ${registry} stopped answering during the push of ${ref}`, {
       hint: 'Check the network and push again (layers already uploaded are not sent twice)',

@@ -15,7 +15,7 @@ import { ecrSettingsFor, type ImageOpContext } from './context';
 import { imageIdCall, immutableTagError, PushOutputParser, pushCall, type LayerCounts } from './docker';
 import { imageTarget, type EcrApi, type RemoteImage, type RepositoryInfo } from './ecr';
 import { ensureRegistryLogin, type LoginOutcome } from './login';
-import { parseImageReference, validateTag } from './reference';
+import { parseImageReference, registryOf, validateTag } from './reference';
 
 export interface PushRequest {
   readonly project: Project;
@@ -82,7 +82,7 @@ export async function pushImage(ctx: ImageOpContext, req: PushRequest): Promise<
     ctx.log.warn(`ECR names the repository ${repo.uri}; pushing to ${target.configured} as configured`);
   }
   const ref = `${repository}:${req.tag}`;
-  const registry = parseImageReference(repository).domain ?? repository.split('/')[0]!;
+  const registry = registryOf(parseImageReference(repository).repository).registry;
 
   // the image must be here, and an immutable repository must not have the tag yet
   if (!known && !req.built) await requireLocalImage(ctx, ref);

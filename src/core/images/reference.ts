@@ -121,6 +121,12 @@ export function validateTag(tag: string): string {
           : /^[.-]/.test(tag)
             ? 'it starts with "." or "-"'
             : 'it may only contain letters, digits, "_", "." and "-"';
+    const whole = typeof tag === 'string' ? tryParseImageReference(tag) : undefined;
+    if (whole && (whole.tag !== undefined || whole.digest !== undefined)) {
+      throw inputError('image.referenceNotTag', `${shown(tag)} is a whole image reference, not a tag`, {
+        hint: `Give only the tag${whole.tag ? ` (${whole.tag})` : ''}${whole.digest ? ' and the digest separately (--digest)' : ''}; the repository stays as the file has it`,
+      });
+    }
     throw inputError('image.invalidTag', `${shown(String(tag))} is not a valid image tag: ${why}`, {
       hint: 'A tag is 1-128 characters of [A-Za-z0-9_.-] and starts with a letter, digit or "_"',
     });
@@ -198,6 +204,36 @@ export function parseImageReference(ref: string): ImageReference {
   throw inputError('image.invalidReference', `${shown(String(ref))} is not a valid image reference: ${why}`, {
     hint: 'For example ghcr.io/org/app:1.2.3 or registry.example.com:5000/app@sha256:…',
   });
+}
+
+/**
+ * The one way to split an image reference for reading: the grammar's answer when the text follows it,
+ * else a best-effort split of `repo[:tag][@digest]` (a template placeholder, a capitalised name) with
+ * `valid: false`, so a view can still show what the file says. Edits use only valid references.
+ */
+export function splitImageReference(ref: string): { repository: string; tag?: string; digest?: string; valid: boolean } {
+  const strict = tryParseImageReference(ref);
+  if (strict) return { repository: strict.repository, ...(strict.tag !== undefined ? { tag: strict.tag } : {}), ...(strict.digest !== undefined ? { digest: strict.digest } : {}), valid: true };
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  const slash = rest.lastIndexOf('/');
+  let tag: string | undefined;
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { repository: rest, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}), valid: false };
+}
+
+/** Whether a scalar's text is written as a reference (it has a registry, path, tag or digest separator). */
+export function looksLikeReference(value: string): boolean {
+  return /[/:@]/.test(value);
 }
 
 export function formatImageReference(r: { repository: string; tag?: string; digest?: string }): string {

@@ -1,23 +1,71 @@
 /**
- * Finding where an image tag lives in a YAML file: a key path in Helm values, or an entry of a
- * Kustomize `images:` list. Shared by reading (the tree) and editing (bumps), so both agree on what
+ * Finding where an image lives in a YAML file: a key path (with list selectors), an entry of a
+ * Kustomize `images:` list, or a container of a workload. Shared by reading (the tree) and editing (bumps), so both agree on what
  * "the tag of this environment" is.
  */
-import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { inputError } from '../errors';
 import { findPair, locateNode, type ParsedYaml } from './document';
 
+/**
+ * Where an environment's image is, in one of three file kinds:
+ * - `helm`: a key path in a YAML mapping (Helm values, an Argo CD Application, a Flux HelmRelease, any
+ *   manifest). A segment may pick a list element by a field or an index: `containers[name=web]`,
+ *   `parameters[name=image.tag]`, `containers[0]`. The value at the end is a tag (`image.tag`) or a whole
+ *   reference (`chatops.image: gcr.io/team/chatops:87918a8`), told apart by what it holds.
+ * - `kustomize`: an entry of a kustomization's `images:` list.
+ * - `manifest`: the `image:` of one container of a workload (multi-document files, patch fragments).
+ */
 export type ImageLocator =
   | { readonly kind: 'helm'; readonly path: readonly string[] }
   /** `image` undefined: the file's only `images:` entry */
-  | { readonly kind: 'kustomize'; readonly image?: string };
+  | { readonly kind: 'kustomize'; readonly image?: string }
+  | ManifestLocator;
 
 export function describeLocator(l: ImageLocator): string {
-  return l.kind === 'helm' ? l.path.join('.') : `images[name=${l.image ?? '<only entry>'}]`;
+  if (l.kind === 'helm') return l.path.join('.');
+  if (l.kind === 'kustomize') return `images[name=${l.image ?? '<only entry>'}]`;
+  return `${l.workload ? `${l.workload} ` : ''}container ${l.container ?? '<only container>'}`;
 }
 
+/** One step of a key path: a key, optionally picking a list element by `field=value` or by index. */
+export interface PathSegment {
+  readonly key: string;
+  readonly select?: { readonly field: string; readonly value: string } | { readonly index: number };
+}
+
+const SEGMENT = /^([^[\]]+)(?:\[(?:(\d+)|([^=\]]+)=([^\]]*))\])?$/;
+
+export function parseSegment(segment: string, path: readonly string[] = [segment]): PathSegment {
+  const m = SEGMENT.exec(segment);
+  if (!m) {
+    throw inputError('path.invalid', `"${segment}" in the key path ${path.join('.')} is not a key, key[field=value] or key[index]`, {
+      hint: 'For example image.tag, spec.template.spec.containers[name=web].image or spec.source.helm.parameters[name=image.tag].value',
+    });
+  }
+  const [, key, index, field, value] = m;
+  if (index !== undefined) return { key: key!, select: { index: Number(index) } };
+  if (field !== undefined) return { key: key!, select: { field: field.trim(), value: value!.trim() } };
+  return { key: key! };
+}
+
+/** Splits `a.b[name=x.y].c` at the dots outside brackets; a list of segments is taken as it is. */
 export function parseKeyPath(path: string | readonly string[]): string[] {
-  return typeof path === 'string' ? path.split('.') : [...path];
+  if (typeof path !== 'string') return [...path];
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of path) {
+    if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    if (ch === '.' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  for (const s of out) parseSegment(s, out);
+  return out;
 }
 
 /** Follows an alias to its anchor's node. */
@@ -28,15 +76,21 @@ export function deref(p: ParsedYaml, node: unknown): unknown {
 export interface HelmLeaf {
   /** the mapping that holds (or would hold) the leaf key */
   readonly parent: YAMLMap;
+  /** the JS path of `parent` (list indexes where a segment selected an element) */
+  readonly parentPath: readonly (string | number)[];
+  readonly leafKey: string;
   /** the leaf pair, when the key is present */
   readonly pair: Pair<Node, Node | null> | undefined;
   /** the leaf value node (null for `tag:` with nothing after it) */
   readonly value: Node | null | undefined;
+  /** the first alias on the way to the parent (reading follows it; an edit through it is refused) */
+  readonly alias?: { readonly node: Alias; readonly shown: string };
 }
 
 /**
- * Walks `path` through nested mappings. A missing or non-mapping intermediate key is an error (most
- * likely a typo in the path); a missing leaf is not (it can be added).
+ * Walks `path` through nested mappings (and lists, where a segment selects an element). A missing or
+ * non-mapping intermediate key is an error (most likely a typo in the path); a missing leaf is not (it
+ * can be added).
  */
 export function resolveHelmPath(p: ParsedYaml, path: readonly string[]): HelmLeaf {
   let current: unknown = deref(p, p.doc.contents);
@@ -46,36 +100,92 @@ export function resolveHelmPath(p: ParsedYaml, path: readonly string[]): HelmLea
       hint: 'Point the environment at a Helm values file',
     });
   }
+  const parentPath: (string | number)[] = [];
+  let alias: HelmLeaf['alias'];
+  const noteAlias = (node: unknown, shown: string) => {
+    if (!alias && isAlias(node)) alias = { node, shown };
+  };
   for (let i = 0; i < path.length - 1; i++) {
-    const key = path[i]!;
+    const seg = parseSegment(path[i]!, path);
     const map: YAMLMap = current as YAMLMap;
-    const pair = findPair(map, key);
+    const pair = findPair(map, seg.key);
     const shown = path.slice(0, i + 1).join('.');
     if (!pair) {
-      throw inputError('yaml.pathMissing', `key "${shown}" not found`, {
+      throw inputError('yaml.pathMissing', `key "${[...path.slice(0, i), seg.key].join('.')}" not found`, {
         location: locateNode(p, map as Node),
         hint: `Check the key path ${path.join('.')} (a missing intermediate key is likely a typo)`,
       });
     }
-    const next = deref(p, pair.value);
+    noteAlias(pair.value, [...path.slice(0, i), seg.key].join('.'));
+    let next = deref(p, pair.value);
+    parentPath.push(seg.key);
+    if (seg.select) {
+      const picked = selectItem(p, next, seg, pair, shown, path);
+      noteAlias(picked.raw, shown);
+      parentPath.push(picked.index);
+      next = deref(p, picked.raw);
+    }
     if (!isMap(next)) {
       throw inputError('yaml.notMapping', `"${shown}" is not a mapping, so it cannot hold "${path[i + 1]}"`, {
-        location: locateNode(p, (pair.value ?? pair.key) as Node),
+        location: locateNode(p, (next as Node | null) ?? (pair.value ?? pair.key) as Node),
         hint: `Check the key path ${path.join('.')}`,
       });
     }
     current = next;
   }
+  const last = parseSegment(path[path.length - 1]!, path);
+  if (last.select) {
+    throw inputError('path.endsAtList', `the key path ${path.join('.')} ends at a list element, not at a value`, {
+      hint: `Name the field that holds the image, e.g. ${path.join('.')}.image or ${path.join('.')}.value`,
+    });
+  }
   const parent = current as YAMLMap;
-  const pair = findPair(parent, path[path.length - 1]!);
+  const pair = findPair(parent, last.key);
   const value = pair ? (deref(p, pair.value) as Node | null) : undefined;
   if (value !== undefined && value !== null && !isScalar(value)) {
     throw inputError('yaml.notScalar', `"${path.join('.')}" is a ${isSeq(value) ? 'list' : 'mapping'}, not a single value`, {
       location: locateNode(p, value),
-      hint: 'The path must end at the tag itself, e.g. image.tag',
+      hint: 'The path must end at the tag or image itself, e.g. image.tag',
     });
   }
-  return { parent, pair, value };
+  return { parent, parentPath, leafKey: last.key, pair, value, ...(alias ? { alias } : {}) };
+}
+
+/** The one element of a list that a `key[field=value]` or `key[index]` segment picks. */
+function selectItem(p: ParsedYaml, list: unknown, seg: PathSegment, pair: Pair<Node, Node | null>, shown: string, path: readonly string[]): { raw: unknown; index: number } {
+  if (!isSeq(list)) {
+    throw inputError('yaml.notList', `"${seg.key}" is not a list, so "${shown}" selects nothing`, {
+      location: locateNode(p, (list as Node | null) ?? (pair.key as Node)),
+      hint: `Check the key path ${path.join('.')}`,
+    });
+  }
+  const sel = seg.select!;
+  if ('index' in sel) {
+    if (sel.index < list.items.length) return { raw: list.items[sel.index], index: sel.index };
+    throw inputError('yaml.selectorNoMatch', `"${seg.key}" has ${list.items.length} elements, so there is no [${sel.index}]`, {
+      location: locateNode(p, list),
+      hint: `Check the key path ${path.join('.')}`,
+    });
+  }
+  const values: string[] = [];
+  const hits: number[] = [];
+  list.items.forEach((raw, i) => {
+    const item = deref(p, raw);
+    const v = isMap(item) ? scalarOf(deref(p, findPair(item, sel.field)?.value)) : undefined;
+    if (v !== undefined) values.push(v);
+    if (v === sel.value) hits.push(i);
+  });
+  if (hits.length === 1) return { raw: list.items[hits[0]!], index: hits[0]! };
+  if (!hits.length) {
+    throw inputError('yaml.selectorNoMatch', `no element of "${seg.key}" has ${sel.field}: ${sel.value}`, {
+      location: locateNode(p, list),
+      hint: values.length ? `The ${sel.field} values there: ${values.join(', ')}` : `No element of ${seg.key} has a ${sel.field}`,
+    });
+  }
+  throw inputError('yaml.selectorAmbiguous', `${hits.length} elements of "${seg.key}" have ${sel.field}: ${sel.value}`, {
+    location: locateNode(p, list.items[hits[1]!] as Node),
+    hint: 'Make the selected field unique, or select by index (key[0])',
+  });
 }
 
 export interface KustomizeEntry {
@@ -131,11 +241,7 @@ function scalarOf(node: unknown): string | undefined {
   return isScalar(node) && node.value !== null && node.value !== undefined ? String(node.value) : undefined;
 }
 
-/**
- * A container's `image:` in plain Kubernetes manifests (multi-document files allowed). Not part of
- * ImageLocator: environments are Helm values or Kustomize overlays; manifests are edited by the CLI's
- * set-image and by tools that know the file holds workloads.
- */
+/** A container's `image:` in plain Kubernetes manifests (multi-document files and patch fragments allowed). */
 export interface ManifestLocator {
   readonly kind: 'manifest';
   /** the container name; omitted: the only (non-init) container of the selected workloads */
@@ -182,8 +288,9 @@ export function listManifestContainers(docs: readonly ParsedYaml[]): ManifestCon
   docs.forEach((p, docIndex) => {
     const root = p.doc.contents;
     if (!isMap(root)) return;
-    const kind = str(findPair(root, 'kind')?.value);
-    const specPath = kind ? POD_SPEC_PATHS[kind] : undefined;
+    // a patch fragment may carry no kind: a pod template's spec is enough to hold containers
+    const kind = str(findPair(root, 'kind')?.value) ?? (findPair(root, 'spec') ? 'Patch' : undefined);
+    const specPath = kind ? (POD_SPEC_PATHS[kind] ?? (kind === 'Patch' ? POD_SPEC_PATHS.Deployment : undefined)) : undefined;
     if (!kind || !specPath) return;
     const meta = findPair(root, 'metadata')?.value;
     const name = isMap(meta) ? str(findPair(meta, 'name')?.value) : undefined;

@@ -153,7 +153,9 @@ describe('bump, promote, rollback through the CLI', () => {
     const f = join(work, 'envs/staging/values.yaml');
     const before = readFileSync(f, 'utf8');
     assert.equal(cli(work, 'set-image', '--file', 'envs/staging/values.yaml', '--path', 'image.tag', '--tag', '9.9.9').code, 0);
-    assert.deepEqual(changedLines(before, readFileSync(f, 'utf8')), ['  tag: "9.9.9"']);
+    // staging was bumped with a digest above: a new tag alone drops it (kustomize edit set image's rule)
+    assert.match(before, /^ {2}digest: sha256:/m);
+    assert.deepEqual(changedLines(before, readFileSync(f, 'utf8')), ['  tag: "9.9.9"', '  digest: ""']);
     const now = readFileSync(f, 'utf8');
     for (const args of [
       ['--path', 'image.nope.tag', '--tag', '1'],

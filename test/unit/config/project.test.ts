@@ -148,6 +148,49 @@ describe('loadProject', () => {
     assert.equal(p.problems[0]?.code, 'config.invalid');
   });
 
+  test('container: (and workload:) point an environment at a manifest; path: takes list selectors', async () => {
+    const dir = folder({
+      'gitops-pilot.yaml': [
+        'environments:',
+        '  - { name: dev, file: k8s/app.yaml, container: web, workload: deployment/app }',
+        '  - { name: qa, file: argocd/app.yaml, path: "spec.source.helm.parameters[name=image.tag].value" }',
+      ].join('\n'),
+      'k8s/app.yaml': 'kind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: "ghcr.io/org/web:1.2"}\n',
+      'argocd/app.yaml': 'kind: Application\nspec:\n  source:\n    helm:\n      parameters:\n      - {name: image.tag, value: v3}\n',
+    });
+    const p = (await loadProject(dir))!;
+    assert.deepEqual(p.problems, []);
+    const [dev, qa] = p.environments;
+    assert.deepEqual(dev!.locator, { kind: 'manifest', container: 'web', workload: 'deployment/app' });
+    assert.deepEqual(dev!.workload, { kind: 'deployment', name: 'app' });
+    assert.deepEqual(qa!.locator, { kind: 'helm', path: ['spec', 'source', 'helm', 'parameters[name=image.tag]', 'value'] });
+    const [d, q] = await Promise.all(p.environments.map(readEnvironmentFile));
+    assert.ok(d!.ok && d!.declared.repository === 'ghcr.io/org/web' && d!.declared.tag === '1.2');
+    assert.ok(q!.ok && q!.declared.tag === 'v3');
+  });
+
+  test('container: with path:, or a malformed path, is a located problem', async () => {
+    const dir = folder({ 'gitops-pilot.yaml': 'environments:\n  - name: dev\n    file: a.yaml\n    path: image\n    container: web\n  - name: qa\n    file: b.yaml\n    path: "a[name]"\n' });
+    const p = (await loadProject(dir))!;
+    assert.deepEqual(p.problems.map((x) => [x.code, x.location?.line]), [['config.locatorConflict', 5], ['path.invalid', 8]]);
+  });
+
+  test('discovers k8s/<env>/ and manifests/<env>/ folders holding one container; several containers are a problem', async () => {
+    const deploy = (name: string, containers: string) => `kind: Deployment\nmetadata: {name: ${name}}\nspec:\n  template:\n    spec:\n${containers}`;
+    const dir = folder({
+      'k8s/dev/deployment.yaml': deploy('app', '      initContainers: [{name: init, image: busybox}]\n      containers: [{name: app, image: "ghcr.io/org/app:1"}]\n'),
+      'k8s/dev/service.yaml': 'kind: Service\nmetadata: {name: app}\n',
+      'manifests/staging/all.yml': deploy('app', '      containers: [{name: app, image: "ghcr.io/org/app:0.9"}]\n'),
+      'k8s/prod/a.yaml': deploy('a', '      containers: [{name: a, image: "x:1"}, {name: b, image: "y:1"}]\n'),
+    });
+    const p = (await loadProject(dir))!;
+    assert.deepEqual(p.environments.map((e) => [e.id, e.relFile, e.promoteFrom]), [['dev', 'k8s/dev/deployment.yaml', undefined], ['staging', 'manifests/staging/all.yml', 'dev']]);
+    assert.deepEqual(p.environments[0]!.locator, { kind: 'manifest', container: 'app' });
+    assert.deepEqual(p.environments[0]!.workload, { kind: 'deployment', name: 'app' });
+    assert.deepEqual(p.problems.map((x) => x.code), ['discovery.manyContainers']);
+    assert.match(p.problems[0]!.hint!, /container: \(one of a, b\)/);
+  });
+
   test('a missing or broken environment file is a per-environment error', async () => {
     const dir = folder({ 'gitops-pilot.yaml': 'environments:\n  - { name: dev, file: envs/dev/values.yaml }\n  - { name: qa, file: envs/qa/values.yaml }\n', 'envs/qa/values.yaml': 'image:\n  tag: [\n' });
     const p = (await loadProject(dir))!;

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
-import { editImage, type EditResult } from '../../../src/core/gitops/imageEdit';
+import { editImage, readImageAt, type EditResult } from '../../../src/core/gitops/imageEdit';
+import { isValidDigest } from '../../../src/core/images/reference';
 import type { ImageLocator } from '../../../src/core/yaml/locate';
 import { caseName, corpusCases, corpusText, type CorpusCase } from '../../support/corpus';
 
@@ -71,7 +72,10 @@ function valueAt(doc: ReturnType<typeof parseDocument>, c: CorpusCase): unknown 
 }
 
 function check(c: CorpusCase, input: string, variant: Variant): EditResult {
-  const r = editImage(input, c.file, locatorOf(c), { tag: c.new });
+  // a pinned digest is given back explicitly, so only the tag's bytes change (a tag alone drops it: tested below)
+  const pinned = readImageAt(input, c.file, locatorOf(c)).digest;
+  if (pinned && !isValidDigest(pinned)) return checkDropsDigest(c, input);
+  const r = editImage(input, c.file, locatorOf(c), { tag: c.new, ...(pinned ? { digest: pinned } : {}) });
   assert.equal(r.changed, true);
   // the new value, as a string
   const doc = parseDocument(r.text);
@@ -124,6 +128,22 @@ function check(c: CorpusCase, input: string, variant: Variant): EditResult {
   return r;
 }
 
+/** A tag alone: the digest beside it is emptied (Helm) or its line removed (Kustomize); nothing else changes. */
+function checkDropsDigest(c: CorpusCase, input: string): EditResult {
+  const r = editImage(input, c.file, locatorOf(c), { tag: c.new });
+  assert.equal(r.after.tag, c.new);
+  assert.equal(r.after.digest, undefined, caseName(c));
+  type Obj = Record<string, unknown>;
+  const js = expectedJs(input, c) as Obj;
+  if (c.kind === 'helm') {
+    let obj = js;
+    for (const k of c.path.slice(0, -1)) obj = obj[k] as Obj;
+    obj.digest = '';
+  } else delete (js.images as Obj[]).find((e) => e.name === c.path[1])!.digest;
+  assert.deepEqual(parseDocument(r.text).toJS(), js, caseName(c));
+  return r;
+}
+
 describe('editing every corpus case', () => {
   const cases = corpusCases();
   const results: Record<Variant, { passed: number; total: number; failed: string[] }> = {
@@ -159,6 +179,12 @@ describe('editing every corpus case', () => {
     const js = parseDocument(r.text).toJS();
     assert.equal(js['loki-distributed'].loki.image.tag, c.new);
     assert.ok(r.text.includes('    image: *image\n'), 'the alias line stays *image');
+  });
+
+  test('a new tag alone drops the pinned digest beside it, as kustomize edit set image does (and changes nothing else)', () => {
+    const pinned = cases.filter((c) => readImageAt(corpusText(c.file), c.file, locatorOf(c)).digest);
+    assert.ok(pinned.length >= 2, 'the corpus has pinned digests (ingress-nginx, kustomize images example)');
+    for (const c of pinned) checkDropsDigest(c, corpusText(c.file));
   });
 
   after(() => {

@@ -73,8 +73,13 @@ describe('refusals leave the text and the file untouched', async () => {
   test('a path that ends at a list', () => refused('image:\n  tag: [a, b]\n', helm('image', 'tag'), { tag: 'v2' }, 'yaml.notScalar', 2));
   test('a duplicate key', () => refused('image:\n  tag: a\n  tag: b\n', helm('image', 'tag'), { tag: 'v2' }, 'yaml.duplicateKey', 3));
   test('an invalid tag', async () => {
-    for (const tag of ['', '-v2', '.v2', 'v 2', 'v2:x', 'x'.repeat(129), 'v2\n  evil: true']) {
+    for (const tag of ['', '-v2', '.v2', 'v 2', 'x'.repeat(129), 'v2\n  evil: true', 'a@b']) {
       await refused(values, helm('image', 'tag'), { tag }, 'image.invalidTag');
+    }
+  });
+  test('a whole reference given where a tag is expected', async () => {
+    for (const tag of ['v2:x', 'gcr.io/team/app:1', `app@${D1}`, 'localhost:5000/app:v2']) {
+      await refused(values, helm('image', 'tag'), { tag }, 'image.referenceNotTag');
     }
   });
   test('an invalid digest', async () => {
@@ -266,9 +271,10 @@ describe('Helm values', () => {
     assert.equal(edit('image:\n  tag: v1\n  digest:\n', helm('image', 'tag'), { tag: 'v2', digest: null }).text, 'image:\n  tag: v2\n  digest:\n');
     assert.equal(edit('image:\n  tag: v1\n', helm('image', 'tag'), { tag: 'v2', digest: null }).text, 'image:\n  tag: v2\n');
   });
-  test('a digest left beside a new tag is reported', () => {
-    const r = edit(`image:\n  tag: v1\n  digest: ${D1}\n`, helm('image', 'tag'), { tag: 'v2' });
-    assert.ok(r.warnings.some((w) => w.includes(D1)));
+  test('a new tag alone empties the digest beside it (it would keep the old image running)', () => {
+    const r = edit(`image:\n  tag: v1\n  digest: ${D1} # pin\n`, helm('image', 'tag'), { tag: 'v2' });
+    assert.equal(r.text, 'image:\n  tag: v2\n  digest: "" # pin\n');
+    assert.equal(r.after.digest, undefined);
   });
   test('repository: with a registry key, the registry host goes there', () => {
     const text = 'image:\n  registry: docker.io\n  repository: org/app\n  tag: v1\n';

@@ -332,6 +332,17 @@ describe('docker push output', () => {
     });
   }
 
+  test('the registry in a failure is the one docker contacts: docker.io for nginx:1 and org/app:1', () => {
+    const refused = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host';
+    for (const [ref, registry, repository] of [['nginx:1', 'docker.io', 'nginx'], ['org/app:1', 'docker.io', 'org/app'], ['localhost:5000/app:1', 'localhost:5000', 'localhost:5000/app'], ['ghcr.io/org/app:1', 'ghcr.io', 'ghcr.io/org/app']]) {
+      const e = errorOf(() => pushCall(ref!).parse(result(1, '', `${refused}\n`)));
+      assert.equal(e.code, 'registry.unreachable');
+      assert.match(e.message, new RegExp(`the registry ${registry!.replace(/\./g, '\\.')} cannot`), e.message);
+      const missing = errorOf(() => pushCall(ref!).parse(result(1, '', 'name unknown: repository does not exist\n')));
+      assert.match(missing.message, new RegExp(`repository ${repository!.replace(/\./g, '\\.')} does not exist`), missing.message);
+    }
+  });
+
   test('a push stopped for silence is a registry timeout', () => {
     assert.equal(errorOf(() => pushCall('127.0.0.1:1/a:b').parse(result(null as unknown as number, 'x: Pushing\n', '', 'idle'))).code, 'registry.timeout');
   });

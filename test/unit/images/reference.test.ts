@@ -254,7 +254,7 @@ describe('parseImageReference (distribution TestReferenceParse)', () => {
 
 describe('tags', () => {
   const valid = ['v1', '1.10', 'latest', 'sha-3f9a1c2', '_private', 'A', '8.2.1-debian-12-r0', 'UPPER.lower-123', 'x'.repeat(128), '0', 'v3.1.0-rc.1'];
-  const invalid = ['', '-v1', '.v1', 'v1+build', 'v 1', 'v1/2', 'x'.repeat(129), 'tag:1', 'tag@1', 'é', 'v1\n', ' v1'];
+  const invalid = ['', '-v1', '.v1', 'v1+build', 'v 1', 'v1/2', 'x'.repeat(129), 'tag@1', 'é', 'v1\n', ' v1'];
   for (const t of valid) test(`valid: ${t.slice(0, 20)}`, () => {
     assert.ok(isValidTag(t));
     assert.equal(validateTag(t), t);
@@ -262,6 +262,12 @@ describe('tags', () => {
   for (const t of invalid) test(`invalid: ${JSON.stringify(t.slice(0, 20))}`, () => {
     assert.ok(!isValidTag(t));
     assert.throws(() => validateTag(t), isInputError('image.invalidTag'));
+  });
+  test('a whole reference where a tag is expected is named as such, with the tag to give instead', () => {
+    for (const [ref, tag] of [['tag:1', '1'], ['gcr.io/team/chatops:87918a8', '87918a8'], ['registry.local:5000/app:v2', 'v2']]) {
+      assert.ok(!isValidTag(ref!));
+      assert.throws(() => validateTag(ref!), (e: unknown) => e instanceof PilotError && e.code === 'image.referenceNotTag' && e.hint!.includes(`(${tag})`));
+    }
   });
   test('the error says why', () => {
     assert.throws(() => validateTag('-x'), (e: unknown) => e instanceof PilotError && /starts with/.test(e.message));
