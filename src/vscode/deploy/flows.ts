@@ -53,10 +53,16 @@ export async function setImageFlow(s: Services, entry: EnvironmentEntry, tag: st
     );
     change = await plan(true);
   }
-  const current = entry.file.ok ? entry.file.declared : undefined;
-  const title = `${current?.tag ?? '(unset)'} → ${tag}`;
-  const expectText = await reviewAndConfirm(s, env, change, `Deploy ${tag} to ${env.name}`, 'Deploy', `${env.relFile}: ${title}. ${describePush(s)}`);
+  const expectText = await reviewSetImage(s, entry, change);
   await runDeployment(s, `Deploying ${tag} to ${env.name}`, project, (ctx) => setImage(ctx, { env, tag, confirmed: true, expectText }, change));
+}
+
+/** The diff of setting an image and the confirmation (typing the name of a protected environment); returns the approved text. */
+export function reviewSetImage(s: Services, entry: EnvironmentEntry, change: ImageChange): Promise<string> {
+  const current = entry.file.ok ? entry.file.declared : undefined;
+  const tag = change.tag ?? '(digest)';
+  const title = `${current?.tag ?? '(unset)'} → ${tag}`;
+  return reviewAndConfirm(s, entry.env, change, `Deploy ${tag} to ${entry.env.name}`, 'Deploy', `${entry.env.relFile}: ${title}. ${describePush(s)}`);
 }
 
 export async function promoteFlow(s: Services, source: EnvironmentEntry, target: EnvironmentEntry): Promise<void> {
