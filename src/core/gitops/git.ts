@@ -42,7 +42,8 @@ const locations = new Map<string, { root: string; gitDir: string }>();
 export class GitRepo {
   private constructor(
     readonly root: string,
-    private readonly gitDir: string,
+    /** the repository's git directory (absolute) */
+    readonly gitDir: string,
     private readonly git: SimpleGit,
     private readonly opts: GitOptions,
   ) {}
@@ -141,6 +142,44 @@ export class GitRepo {
       });
     }
     return { branch: status.current, dirty: status.files.some((f) => f.path === rel) };
+  }
+
+  /** The checked-out branch's short name; undefined on a detached HEAD (a CI checkout). */
+  async symbolicBranch(): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['symbolic-ref', '--short', '-q', 'HEAD'])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A commit's id abbreviated to at least `length` hex digits (longer when that is ambiguous). */
+  async shortId(commit: string, length = 7): Promise<string> {
+    checkCommitId(commit);
+    return (await this.run(() => this.git.revparse([`--short=${length}`, commit]), 'abbreviating a commit id')).trim();
+  }
+
+  /**
+   * Changed, staged or untracked files (untracked ones listed one by one) under the given paths of the
+   * repository (all of it when none), relative to the root; a rename gives its new path.
+   */
+  async changedFiles(paths: readonly string[] = []): Promise<string[]> {
+    const specs = paths.length ? paths.map((p) => `:(top)${this.rel(p)}`) : [':(top)'];
+    const status = await this.run(() => this.git.status(['--', ...specs]), 'reading the status');
+    return status.files.map((f) => f.path);
+  }
+
+  /** Tags whose commit is an ancestor of (or is) `commit`, highest version first. */
+  async mergedTags(commit: string): Promise<string[]> {
+    checkCommitId(commit);
+    const out = await this.run(() => this.git.raw(['tag', '--merged', commit, '--sort=-v:refname']), 'listing tags');
+    return out.split('\n').map((t) => t.trim()).filter(Boolean);
+  }
+
+  /** How many commits `to` has that `from` has not. */
+  async countSince(from: string, to: string): Promise<number> {
+    const out = await this.run(() => this.git.raw(['rev-list', '--count', `${from}..${to}`, '--']), 'counting commits');
+    return Number(out.trim());
   }
 
   async checkRemote(remote: string): Promise<void> {
