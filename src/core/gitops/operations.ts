@@ -4,16 +4,18 @@
  * behind the guardrails: valid tags only, the configured promotion order, and for protected
  * environments explicit confirmation, immutable tags and a healthy source.
  */
+import { readFile } from 'node:fs/promises';
 import type { Environment, Project } from '../config/model';
 import { inputError } from '../errors';
 import { isMutableTag, validateDigest, validateTag } from '../images/reference';
 import { environmentHistory, type DeployRecord } from './history';
-import { editImage, editImageFile, type ImageChange } from './imageEdit';
+import { editImage, editImageFile, type EditResult, type ImageChange } from './imageEdit';
 import { commitMessage, type DeployKind, type ImageRef } from './message';
 import { readEnvironmentText } from './environmentFile';
 import { GitRepo, type GitOptions } from './git';
 import { checkCommitId } from './refs';
 import { readDeclaredImage } from './readImage';
+import { atomicWriteFile } from '../util/atomicWrite';
 import { runTransaction, type TransactionResult } from './transaction';
 
 export type RegistryCheck = { exists: true; digest?: string } | { exists: false } | { unreachable: string };
@@ -107,7 +109,7 @@ async function commitChange(
   env: Environment,
   kind: DeployKind,
   change: ImageChange,
-  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string },
+  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string; planned?: { text: string; edit: EditResult } },
 ): Promise<OperationResult> {
   let before: ImageRef = {};
   let after: ImageRef = {};
@@ -132,7 +134,7 @@ async function commitChange(
             return { changed: true, message: commitMessage({ kind, env: env.name, before, after, reverts: extra.reverts }) };
           }
         }
-        const r = await editImageFile(env.file, env.locator, change, { expectText: attempt === 1 ? extra.expectText : undefined });
+        const r = (attempt === 1 && extra.planned ? await writePlanned(env.file, extra.planned) : undefined) ?? (await editImageFile(env.file, env.locator, change, { expectText: attempt === 1 ? extra.expectText : undefined }));
         before = pick(r.before);
         after = pick(r.after);
         return { changed: r.changed, message: commitMessage({ kind, env: env.name, before, after, ...extra }) };
@@ -141,6 +143,14 @@ async function commitChange(
     { git: ctx.git, branch: ctx.project.gitops.branch, remote: ctx.project.gitops.remote, push: ctx.push, retry: ctx.retry, onProgress: ctx.onProgress },
   );
   return { ...result, env, before, after };
+}
+
+/** Writes a planned edit when the file is still exactly the text it was planned from; undefined otherwise. */
+async function writePlanned(file: string, planned: { text: string; edit: EditResult }): Promise<EditResult | undefined> {
+  const raw = await readFile(file);
+  if (!raw.equals(Buffer.from(planned.text, 'utf8'))) return undefined;
+  if (planned.edit.changed) await atomicWriteFile(file, planned.edit.text, { expectContent: raw });
+  return planned.edit;
 }
 
 function pick(d: { repository?: string; tag?: string; digest?: string }): ImageRef {
@@ -171,10 +181,23 @@ async function tryRevert(ctx: OperationContext, env: Environment, sha: string, e
 }
 
 /**
- * The change setting an image would make: guards checked, the registry asked (when configured), and
- * the digest decided — keep the file's digest when the tag stays, else the registry's, else none.
+ * Setting an image, decided: the request (checked once, here), the change, and the environment's file as it
+ * was read with its edit — the diff to review, and what is written when the file is still that text. The
+ * tag goes down once (checked, edited) and comes back once (this plan); nothing is parsed again to commit.
  */
-export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<ImageChange> {
+export interface SetImagePlan {
+  readonly request: SetImageRequest;
+  readonly change: ImageChange;
+  /** the file's text the plan was made from */
+  readonly text: string;
+  readonly edit: EditResult;
+}
+
+/**
+ * Plans setting an image: guards checked, the registry asked (when configured), and the digest decided —
+ * keep the file's digest when the tag stays, else the registry's, else none. Nothing is written.
+ */
+export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<SetImagePlan> {
   const { env } = req;
   // every input is checked before any process runs
   validateTag(req.tag);
@@ -182,17 +205,32 @@ export async function planSetImage(ctx: OperationContext, req: SetImageRequest):
   if (req.sourceCommit !== undefined) checkCommitId(req.sourceCommit);
   guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
   await prepareRepo(ctx.git, env);
-  const current = await currentImage(env);
-  const registryDigest = await guardRegistry(ctx, current.repository, req.tag, req.force);
-  const digest = req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
-  return changeFor(req.tag, digest);
+  const text = await readEnvironmentText(env);
+  // the registry check needs the declared repository first; without it the edit reads what is declared on its way
+  const declared = ctx.checkImage && !req.force ? readDeclaredImage(text, env.file, env.locator) : undefined;
+  const registryDigest = declared ? await guardRegistry(ctx, declared.repository, req.tag, req.force) : undefined;
+  const digestFor = (current: ImageRef): string | null =>
+    req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
+  let change = changeFor(req.tag, declared ? digestFor(declared) : (req.digest ?? null));
+  let edit = editImage(text, env.file, env.locator, change);
+  if (!declared && digestFor(edit.before) !== change.digest) {
+    // the same tag again keeps its digest: known only once the file was read
+    change = changeFor(req.tag, digestFor(edit.before));
+    edit = editImage(text, env.file, env.locator, change);
+  }
+  return { request: req, change, text, edit };
 }
 
-/** Sets the image; `planned` (from planSetImage, e.g. after the user confirmed its diff) skips planning again. */
-export async function setImage(ctx: OperationContext, req: SetImageRequest, planned?: ImageChange): Promise<OperationResult> {
-  if (planned) guardProtected(req.env, req.tag, req.confirmed, `deploying ${req.tag}`);
-  const change = planned ?? (await planSetImage(ctx, req));
-  return commitChange(ctx, req.env, 'deploy', change, { sourceCommit: req.sourceCommit, expectText: req.expectText });
+/**
+ * Commits a plan. `expectText`: the file as the user saw it in the diff (usually plan.text); the commit
+ * refuses if the file changed since. Without it, a file that moved on (the branch fast-forwarded) is edited afresh.
+ */
+export async function commitSetImage(ctx: OperationContext, plan: SetImagePlan, opts: { expectText?: string } = {}): Promise<OperationResult> {
+  return commitChange(ctx, plan.request.env, 'deploy', plan.change, { sourceCommit: plan.request.sourceCommit, expectText: opts.expectText, planned: plan });
+}
+
+export async function setImage(ctx: OperationContext, req: SetImageRequest): Promise<OperationResult> {
+  return commitSetImage(ctx, await planSetImage(ctx, req), { expectText: req.expectText });
 }
 
 export interface PromoteRequest {

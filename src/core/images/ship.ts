@@ -7,8 +7,7 @@
  */
 import type { Environment, Project } from '../config/model';
 import { inputError } from '../errors';
-import type { ImageChange } from '../gitops/imageEdit';
-import { guardProtected, planSetImage, setImage, type OperationContext, type OperationResult, type SetImageRequest } from '../gitops/operations';
+import { commitSetImage, guardProtected, planSetImage, type OperationContext, type OperationResult, type SetImagePlan, type SetImageRequest } from '../gitops/operations';
 import { planBuild, runBuild, type BuildPlan, type BuildRequest, type BuildResult } from './build';
 import type { ImageOpContext } from './context';
 import { pushImage, type PushRequest, type PushResult } from './push';
@@ -43,11 +42,11 @@ export interface ShipDeployment {
   /** how the deployment commit is made and pushed (the CLI's flags, the editor's settings) */
   readonly operation: OperationContext;
   /**
-   * Shows the change before it is committed and asks (the editor's diff and confirmation); returns the
-   * file text the user approved (the commit refuses if the file changed since). Throws to cancel.
+   * Shows the planned change before it is committed and asks (the editor's diff and confirmation); returns
+   * the file text the user approved (the commit refuses if the file changed since). Throws to cancel.
    * Omitted (the CLI): committed without asking.
    */
-  review?(env: Environment, change: ImageChange, request: SetImageRequest): Promise<string | undefined>;
+  review?(env: Environment, plan: SetImagePlan): Promise<string | undefined>;
 }
 
 export interface ShipResult {
@@ -79,9 +78,9 @@ export async function ship(ctx: ImageOpContext, req: ShipRequest, deployment: Sh
   const push = await pushImage(ctx, { project: req.project, tag: build.tag, repository: build.repository, built: true, createRepository: req.createRepository });
   req.onPushed?.(push);
   const request = shipDeployRequest(env, push, build, req.confirmed);
-  const change = await planSetImage(deployment.operation, request);
-  const expectText = deployment.review ? await deployment.review(env, change, request) : undefined;
+  const planned = await planSetImage(deployment.operation, request);
+  const expectText = deployment.review ? await deployment.review(env, planned) : undefined;
   ctx.onProgress?.(`deploying ${build.tag} to ${env.name}`);
-  const deploy = await setImage(deployment.operation, { ...request, ...(expectText !== undefined ? { expectText } : {}) }, change);
+  const deploy = await commitSetImage(deployment.operation, planned, { expectText });
   return { env, build, push, deploy };
 }

@@ -193,9 +193,9 @@ export async function shipFlow(s: Services, project: Project): Promise<ShipOutco
       { project, env: env.id, plan, confirmed: true, createRepository: askCreateRepository, onPushed: (p) => void model.invalidate(p.repository).catch(() => undefined) },
       {
         operation: operationContext(s, project, ctx.signal ?? new AbortController().signal, (m) => ctx.onProgress?.(m)),
-        review: (_env, change) => {
+        review: (_env, plan) => {
           ctx.onProgress?.(`review the change of ${env.relFile}`);
-          return reviewSetImage(s, entry, change);
+          return reviewSetImage(s, entry, plan);
         },
       },
     ),

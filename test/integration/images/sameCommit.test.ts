@@ -2,7 +2,7 @@
  * One Ship, one bump: the editor and a pipeline make the same commit. Two clones of one app repository at
  * the same commit; in one, the core runs as the editor calls it (Ship: a plan made first, the review step
  * showing the diff and returning the approved text; Set Image Tag: planSetImage with the registry check,
- * the diff, setImage with the planned change); in the other, the bundled CLI runs `ship` / `bump`. The
+ * the diff, commitSetImage of the plan); in the other, the bundled CLI runs `ship` / `bump`. The
  * commit objects (tree, parent, message with its trailers, with author and dates fixed) are compared byte
  * for byte. Real git, dockerd and the ECR emulator.
  */
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Project } from '../../../src/core/config/model';
 import { loadProject } from '../../../src/core/config/project';
-import { planSetImage, previewChange, setImage, type OperationContext } from '../../../src/core/gitops/operations';
+import { commitSetImage, planSetImage, type OperationContext } from '../../../src/core/gitops/operations';
 import { planBuild } from '../../../src/core/images/build';
 import { ecrSettingsFor, type ImageOpContext } from '../../../src/core/images/context';
 import { checkImageInEcr } from '../../../src/core/images/registryCheck';
@@ -113,10 +113,9 @@ describe('one Ship, one bump: the editor and the CLI make byte-identical commits
       { project: editor, plan, confirmed: true, createRepository: async () => false },
       {
         operation: editorOperation(editor, ctx),
-        review: async (env, change) => {
-          const p = await previewChange(env, change);
-          reviewed.push(p.after);
-          return p.before;
+        review: async (_env, plan) => {
+          reviewed.push(plan.edit.text);
+          return plan.text;
         },
       },
     );
@@ -143,10 +142,9 @@ describe('one Ship, one bump: the editor and the CLI make byte-identical commits
     const tag = pushed.build.tag;
     const env = editor.environments.find((e) => e.id === 'staging')!;
     const op = editorOperation(editor, ctx);
-    const change = await planSetImage(op, { env, tag, confirmed: true });
-    assert.equal(change.digest, pushed.push.digest, "the registry's digest is pinned");
-    const { before } = await previewChange(env, change);
-    const r = await setImage(op, { env, tag, confirmed: true, expectText: before }, change);
+    const plan = await planSetImage(op, { env, tag, confirmed: true });
+    assert.equal(plan.change.digest, pushed.push.digest, "the registry's digest is pinned");
+    const r = await commitSetImage(op, plan, { expectText: plan.text });
     ctx.clients.dispose();
     assert.equal(r.status, 'committed');
 
