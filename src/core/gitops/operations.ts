@@ -108,33 +108,49 @@ async function commitChange(
   ctx: OperationContext,
   env: Environment,
   kind: DeployKind,
-  change: ImageChange,
+  /** the change, or a plan to make while git reads the status (the bump path: its file work overlaps git's) */
+  source: ImageChange | { readonly tag: string; plan(): Promise<SetImagePlan> },
   extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string; planned?: { text: string; edit: EditResult } },
 ): Promise<OperationResult> {
   let before: ImageRef = {};
   let after: ImageRef = {};
+  let change: ImageChange | undefined = 'plan' in source ? undefined : source;
+  let planned = extra.planned;
+  const theChange = (): ImageChange => {
+    if (!change) throw new Error('the change is planned before it is applied');
+    return change;
+  };
   const result = await runTransaction(
     {
       file: env.file,
       // the clone prepareRepo opened: git is asked where it is once
       repoDir: env.gitopsRoot,
-      branchHint: { env: env.name, tag: change.tag ?? 'digest' },
+      branchHint: { env: env.name, tag: source.tag ?? 'digest' },
+      ...('plan' in source
+        ? {
+            prepare: async () => {
+              const p = await source.plan();
+              change = p.change;
+              planned = p;
+            },
+          }
+        : {}),
       isOwnChange: (working, head) => {
         try {
-          return editImage(head, env.file, env.locator, change).text === working;
+          return editImage(head, env.file, env.locator, theChange()).text === working;
         } catch {
           return false;
         }
       },
       apply: async (attempt) => {
         if (extra.revertFirst && attempt === 1) {
-          const reverted = await tryRevert(ctx, env, extra.revertFirst, change);
+          const reverted = await tryRevert(ctx, env, extra.revertFirst, theChange());
           if (reverted) {
             ({ before, after } = reverted);
             return { changed: true, message: commitMessage({ kind, env: env.name, before, after, reverts: extra.reverts }) };
           }
         }
-        const r = (attempt === 1 && extra.planned ? await writePlanned(env.file, extra.planned) : undefined) ?? (await editImageFile(env.file, env.locator, change, { expectText: attempt === 1 ? extra.expectText : undefined }));
+        const r = (attempt === 1 && planned ? await writePlanned(env.file, planned) : undefined) ?? (await editImageFile(env.file, env.locator, theChange(), { expectText: attempt === 1 ? extra.expectText : undefined }));
         before = pick(r.before);
         after = pick(r.after);
         return { changed: r.changed, message: commitMessage({ kind, env: env.name, before, after, ...extra }) };
@@ -198,13 +214,22 @@ export interface SetImagePlan {
  * keep the file's digest when the tag stays, else the registry's, else none. Nothing is written.
  */
 export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<SetImagePlan> {
-  const { env } = req;
-  // every input is checked before any process runs
+  checkSetImage(req);
+  await prepareRepo(ctx.git, req.env);
+  return decideSetImage(ctx, req);
+}
+
+/** Every input of a set-image request, checked before any process runs. */
+function checkSetImage(req: SetImageRequest): void {
   validateTag(req.tag);
   if (req.digest) validateDigest(req.digest);
   if (req.sourceCommit !== undefined) checkCommitId(req.sourceCommit);
-  guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
-  await prepareRepo(ctx.git, env);
+  guardProtected(req.env, req.tag, req.confirmed, `deploying ${req.tag}`);
+}
+
+/** Reads the file once, asks the registry, decides the digest, edits in memory. */
+async function decideSetImage(ctx: OperationContext, req: SetImageRequest): Promise<SetImagePlan> {
+  const { env } = req;
   const text = await readEnvironmentText(env);
   // the registry check needs the declared repository first; without it the edit reads what is declared on its way
   const declared = ctx.checkImage && !req.force ? readDeclaredImage(text, env.file, env.locator) : undefined;
@@ -229,8 +254,13 @@ export async function commitSetImage(ctx: OperationContext, plan: SetImagePlan, 
   return commitChange(ctx, plan.request.env, 'deploy', plan.change, { sourceCommit: plan.request.sourceCommit, expectText: opts.expectText, planned: plan });
 }
 
+/**
+ * Plans and commits in one go (the CLI's bump, a pipeline): the same plan and commit as planSetImage +
+ * commitSetImage, with the file read and edited while git reads the status.
+ */
 export async function setImage(ctx: OperationContext, req: SetImageRequest): Promise<OperationResult> {
-  return commitSetImage(ctx, await planSetImage(ctx, req), { expectText: req.expectText });
+  checkSetImage(req);
+  return commitChange(ctx, req.env, 'deploy', { tag: req.tag, plan: () => decideSetImage(ctx, req) }, { sourceCommit: req.sourceCommit, expectText: req.expectText });
 }
 
 export interface PromoteRequest {
