@@ -84,17 +84,6 @@ export class GitRepo {
     }
   }
 
-  /** The checked-out branch; a detached HEAD is refused. */
-  async currentBranch(): Promise<string> {
-    const name = (await this.run(() => this.git.revparse(['--abbrev-ref', 'HEAD']), 'reading the branch')).trim();
-    if (name === 'HEAD') {
-      throw inputError('git.detachedHead', `the GitOps repository ${this.root} has a detached HEAD`, {
-        hint: 'Check out the deployment branch (git switch main) and try again',
-      });
-    }
-    return name;
-  }
-
   /**
    * Refuses to start while a rebase, merge, cherry-pick or revert is in progress — except one of our
    * own rebases left by a killed process, which is aborted (it only replays our own commits).
@@ -122,11 +111,6 @@ export class GitRepo {
         });
       }
     }
-  }
-
-  /** True when the file has uncommitted changes (staged or not), or is untracked. */
-  async isDirty(path: string): Promise<boolean> {
-    return (await this.fileState(path)).dirty;
   }
 
   /**
