@@ -1,4 +1,3 @@
-import { setImage } from '../../core/gitops/operations';
 import { ship as shipOp } from '../../core/images/ship';
 import { flagHelp, parseFlags } from '../args';
 import type { CliIO } from '../io';
@@ -37,8 +36,7 @@ export const ship: CliCommand = {
       const r = await shipOp(
         ctx,
         { project, env: f.env, confirmed: f.yes, tag: f.tag, allowDirty: f['allow-dirty'], noCache: f['no-cache'], createRepository: () => f['create-repository'] },
-        (env, pushed, built) =>
-          setImage(operationContext(project, io, push), { env, tag: pushed.tag, digest: pushed.digest, ...(built.gitSha ? { sourceCommit: built.gitSha } : {}), confirmed: f.yes, force: true }),
+        { operation: operationContext(project, io, push) },
       );
       await cluster.afterPush(r.deploy, push);
       if (f.json) {

@@ -42,7 +42,8 @@ const locations = new Map<string, { root: string; gitDir: string }>();
 export class GitRepo {
   private constructor(
     readonly root: string,
-    private readonly gitDir: string,
+    /** the repository's git directory (absolute) */
+    readonly gitDir: string,
     private readonly git: SimpleGit,
     private readonly opts: GitOptions,
   ) {}
@@ -83,17 +84,6 @@ export class GitRepo {
     }
   }
 
-  /** The checked-out branch; a detached HEAD is refused. */
-  async currentBranch(): Promise<string> {
-    const name = (await this.run(() => this.git.revparse(['--abbrev-ref', 'HEAD']), 'reading the branch')).trim();
-    if (name === 'HEAD') {
-      throw inputError('git.detachedHead', `the GitOps repository ${this.root} has a detached HEAD`, {
-        hint: 'Check out the deployment branch (git switch main) and try again',
-      });
-    }
-    return name;
-  }
-
   /**
    * Refuses to start while a rebase, merge, cherry-pick or revert is in progress — except one of our
    * own rebases left by a killed process, which is aborted (it only replays our own commits).
@@ -123,7 +113,15 @@ export class GitRepo {
     }
   }
 
-  /** True when the file has uncommitted changes (staged or not), or is untracked. */
+  /** The checked-out branch; a detached HEAD is refused. */
+  async currentBranch(): Promise<string> {
+    const name = await this.symbolicBranch();
+    if (name) return name;
+    throw inputError('git.detachedHead', `the GitOps repository ${this.root} has a detached HEAD`, {
+      hint: 'Check out the deployment branch (git switch main) and try again',
+    });
+  }
+
   async isDirty(path: string): Promise<boolean> {
     return (await this.fileState(path)).dirty;
   }
@@ -141,6 +139,44 @@ export class GitRepo {
       });
     }
     return { branch: status.current, dirty: status.files.some((f) => f.path === rel) };
+  }
+
+  /** The checked-out branch's short name; undefined on a detached HEAD (a CI checkout). */
+  async symbolicBranch(): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['symbolic-ref', '--short', '-q', 'HEAD'])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A commit's id abbreviated to at least `length` hex digits (longer when that is ambiguous). */
+  async shortId(commit: string, length = 7): Promise<string> {
+    checkCommitId(commit);
+    return (await this.run(() => this.git.revparse([`--short=${length}`, commit]), 'abbreviating a commit id')).trim();
+  }
+
+  /**
+   * Changed, staged or untracked files (untracked ones listed one by one) under the given paths of the
+   * repository (all of it when none), relative to the root; a rename gives its new path.
+   */
+  async changedFiles(paths: readonly string[] = []): Promise<string[]> {
+    const specs = paths.length ? paths.map((p) => `:(top)${this.rel(p)}`) : [':(top)'];
+    const status = await this.run(() => this.git.status(['--', ...specs]), 'reading the status');
+    return status.files.map((f) => f.path);
+  }
+
+  /** Tags whose commit is an ancestor of (or is) `commit`, highest version first. */
+  async mergedTags(commit: string): Promise<string[]> {
+    checkCommitId(commit);
+    const out = await this.run(() => this.git.raw(['tag', '--merged', commit, '--sort=-v:refname']), 'listing tags');
+    return out.split('\n').map((t) => t.trim()).filter(Boolean);
+  }
+
+  /** How many commits `to` has that `from` has not. */
+  async countSince(from: string, to: string): Promise<number> {
+    const out = await this.run(() => this.git.raw(['rev-list', '--count', `${from}..${to}`, '--']), 'counting commits');
+    return Number(out.trim());
   }
 
   async checkRemote(remote: string): Promise<void> {

@@ -4,18 +4,20 @@
  * behind the guardrails: valid tags only, the configured promotion order, and for protected
  * environments explicit confirmation, immutable tags and a healthy source.
  */
+import { readFile } from 'node:fs/promises';
 import type { Environment, Project } from '../config/model';
 import { inputError } from '../errors';
 import { needsApproval, type GateDecision } from '../gates/decide';
 import { applyOverride, type GateOverride } from '../gates/evaluate';
 import { isMutableTag, validateDigest, validateTag } from '../images/reference';
 import { environmentHistory, type DeployRecord } from './history';
-import { editImage, editImageFile, type ImageChange } from './imageEdit';
+import { editImage, editImageFile, type EditResult, type ImageChange } from './imageEdit';
 import { commitMessage, type DeployKind, type ImageRef } from './message';
 import { readEnvironmentText } from './environmentFile';
 import { GitRepo, type GitOptions } from './git';
 import { checkCommitId } from './refs';
 import { readDeclaredImage } from './readImage';
+import { atomicWriteFile } from '../util/atomicWrite';
 import { runTransaction, type TransactionResult } from './transaction';
 
 export type RegistryCheck = { exists: true; digest?: string } | { exists: false } | { unreachable: string };
@@ -109,35 +111,51 @@ async function commitChange(
   ctx: OperationContext,
   env: Environment,
   kind: DeployKind,
-  change: ImageChange,
-  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string; gateOverrides?: readonly GateOverride[] },
+  /** the change, or a plan to make while git reads the status (the bump path: its file work overlaps git's) */
+  source: ImageChange | { readonly tag: string; plan(): Promise<SetImagePlan> },
+  extra: { sourceCommit?: string; promotedFrom?: string; reverts?: string; expectText?: string; revertFirst?: string; planned?: { text: string; edit: EditResult }; gateOverrides?: readonly GateOverride[] },
 ): Promise<OperationResult> {
   guardPushMode(ctx, env);
   let before: ImageRef = {};
   let after: ImageRef = {};
+  let change: ImageChange | undefined = 'plan' in source ? undefined : source;
+  let planned = extra.planned;
+  const theChange = (): ImageChange => {
+    if (!change) throw new Error('the change is planned before it is applied');
+    return change;
+  };
   const result = await runTransaction(
     {
       file: env.file,
       // the clone prepareRepo opened: git is asked where it is once
       repoDir: env.gitopsRoot,
-      branchHint: { env: env.name, tag: change.tag ?? 'digest' },
+      branchHint: { env: env.name, tag: source.tag ?? 'digest' },
+      ...('plan' in source
+        ? {
+            prepare: async () => {
+              const p = await source.plan();
+              change = p.change;
+              planned = p;
+            },
+          }
+        : {}),
       isOwnChange: (working, head) => {
         try {
-          return editImage(head, env.file, env.locator, change).text === working;
+          return editImage(head, env.file, env.locator, theChange()).text === working;
         } catch {
           return false;
         }
       },
       apply: async (attempt) => {
         if (extra.revertFirst && attempt === 1) {
-          const reverted = await tryRevert(ctx, env, extra.revertFirst, change);
+          const reverted = await tryRevert(ctx, env, extra.revertFirst, theChange());
           if (reverted) {
             before = withRepository(reverted.before, ctx.project);
             after = withRepository(reverted.after, ctx.project);
             return { changed: true, message: commitMessage({ kind, env: env.name, before, after, reverts: extra.reverts }) };
           }
         }
-        const r = await editImageFile(env.file, env.locator, change, { expectText: attempt === 1 ? extra.expectText : undefined });
+        const r = (attempt === 1 && planned ? await writePlanned(env.file, planned) : undefined) ?? (await editImageFile(env.file, env.locator, theChange(), { expectText: attempt === 1 ? extra.expectText : undefined }));
         before = withRepository(pick(r.before), ctx.project);
         after = withRepository(pick(r.after), ctx.project);
         return { changed: r.changed, message: commitMessage({ kind, env: env.name, before, after, ...extra }) };
@@ -154,6 +172,14 @@ function guardPushMode(ctx: OperationContext, env: Environment): void {
   throw inputError('env.needsPullRequest', `${env.name} changes only through a pull request (pushMode: pull-request in gitops-pilot.yaml), so it is not pushed to ${ctx.push === 'direct' ? 'the deployment branch' : 'a deployment branch'}`, {
     hint: `Deploy it with the command line: gitops-pilot ${env.promoteFrom ? `promote --from ${env.promoteFrom} --to ${env.id}` : `bump --env ${env.id} --tag TAG`}${env.protected ? ' --yes' : ''} (it opens or updates the pull request), or commit locally with --no-push`,
   });
+}
+
+/** Writes a planned edit when the file is still exactly the text it was planned from; undefined otherwise. */
+async function writePlanned(file: string, planned: { text: string; edit: EditResult }): Promise<EditResult | undefined> {
+  const raw = await readFile(file);
+  if (!raw.equals(Buffer.from(planned.text, 'utf8'))) return undefined;
+  if (planned.edit.changed) await atomicWriteFile(file, planned.edit.text, { expectContent: raw });
+  return planned.edit;
 }
 
 function pick(d: { repository?: string; tag?: string; digest?: string }): ImageRef {
@@ -190,28 +216,70 @@ async function tryRevert(ctx: OperationContext, env: Environment, sha: string, e
 }
 
 /**
- * The change setting an image would make: guards checked, the registry asked (when configured), and
- * the digest decided — keep the file's digest when the tag stays, else the registry's, else none.
+ * Setting an image, decided: the request (checked once, here), the change, and the environment's file as it
+ * was read with its edit — the diff to review, and what is written when the file is still that text. The
+ * tag goes down once (checked, edited) and comes back once (this plan); nothing is parsed again to commit.
  */
-export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<ImageChange> {
-  const { env } = req;
-  // every input is checked before any process runs
+export interface SetImagePlan {
+  readonly request: SetImageRequest;
+  readonly change: ImageChange;
+  /** the file's text the plan was made from */
+  readonly text: string;
+  readonly edit: EditResult;
+}
+
+/**
+ * Plans setting an image: guards checked, the registry asked (when configured), and the digest decided —
+ * keep the file's digest when the tag stays, else the registry's, else none. Nothing is written.
+ */
+export async function planSetImage(ctx: OperationContext, req: SetImageRequest): Promise<SetImagePlan> {
+  checkSetImage(req);
+  await prepareRepo(ctx.git, req.env);
+  return decideSetImage(ctx, req);
+}
+
+/** Every input of a set-image request, checked before any process runs. */
+function checkSetImage(req: SetImageRequest): void {
   validateTag(req.tag);
   if (req.digest) validateDigest(req.digest);
   if (req.sourceCommit !== undefined) checkCommitId(req.sourceCommit);
-  guardProtected(env, req.tag, req.confirmed, `deploying ${req.tag}`);
-  await prepareRepo(ctx.git, env);
-  const current = await currentImage(env);
-  const registryDigest = await guardRegistry(ctx, current.repository, req.tag, req.force);
-  const digest = req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
-  return changeFor(req.tag, digest);
+  guardProtected(req.env, req.tag, req.confirmed, `deploying ${req.tag}`);
 }
 
-/** Sets the image; `planned` (from planSetImage, e.g. after the user confirmed its diff) skips planning again. */
-export async function setImage(ctx: OperationContext, req: SetImageRequest, planned?: ImageChange): Promise<OperationResult> {
-  if (planned) guardProtected(req.env, req.tag, req.confirmed, `deploying ${req.tag}`);
-  const change = planned ?? (await planSetImage(ctx, req));
-  return commitChange(ctx, req.env, 'deploy', change, { sourceCommit: req.sourceCommit, expectText: req.expectText });
+/** Reads the file once, asks the registry, decides the digest, edits in memory. */
+async function decideSetImage(ctx: OperationContext, req: SetImageRequest): Promise<SetImagePlan> {
+  const { env } = req;
+  const text = await readEnvironmentText(env);
+  // the registry check needs the declared repository first; without it the edit reads what is declared on its way
+  const declared = ctx.checkImage && !req.force ? readDeclaredImage(text, env.file, env.locator) : undefined;
+  const registryDigest = declared ? await guardRegistry(ctx, declared.repository, req.tag, req.force) : undefined;
+  const digestFor = (current: ImageRef): string | null =>
+    req.digest !== undefined ? req.digest : current.tag === req.tag && current.digest ? current.digest : (registryDigest ?? null);
+  let change = changeFor(req.tag, declared ? digestFor(declared) : (req.digest ?? null));
+  let edit = editImage(text, env.file, env.locator, change);
+  if (!declared && digestFor(edit.before) !== change.digest) {
+    // the same tag again keeps its digest: known only once the file was read
+    change = changeFor(req.tag, digestFor(edit.before));
+    edit = editImage(text, env.file, env.locator, change);
+  }
+  return { request: req, change, text, edit };
+}
+
+/**
+ * Commits a plan. `expectText`: the file as the user saw it in the diff (usually plan.text); the commit
+ * refuses if the file changed since. Without it, a file that moved on (the branch fast-forwarded) is edited afresh.
+ */
+export async function commitSetImage(ctx: OperationContext, plan: SetImagePlan, opts: { expectText?: string } = {}): Promise<OperationResult> {
+  return commitChange(ctx, plan.request.env, 'deploy', plan.change, { sourceCommit: plan.request.sourceCommit, expectText: opts.expectText, planned: plan });
+}
+
+/**
+ * Plans and commits in one go (the CLI's bump, a pipeline): the same plan and commit as planSetImage +
+ * commitSetImage, with the file read and edited while git reads the status.
+ */
+export async function setImage(ctx: OperationContext, req: SetImageRequest): Promise<OperationResult> {
+  checkSetImage(req);
+  return commitChange(ctx, req.env, 'deploy', { tag: req.tag, plan: () => decideSetImage(ctx, req) }, { sourceCommit: req.sourceCommit, expectText: req.expectText });
 }
 
 export interface PromoteRequest {

@@ -28,6 +28,11 @@ export interface TransactionRequest {
   readonly files?: readonly string[];
   /** a folder of the repository holding the file, when the caller already opened it (default: the file's folder) */
   readonly repoDir?: string;
+  /**
+   * Work that needs no git and changes nothing on disk (reading the file, editing it in memory, asking the
+   * registry): runs while git reads the status, before anything is applied. Its error wins over git's.
+   */
+  prepare?(): Promise<void>;
   /** applies the change to the working tree; called again after a reset to the remote */
   apply(attempt: number): Promise<AppliedChange>;
   /** the environment and tag, for the pull-request branch name */
@@ -93,7 +98,10 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
     if (signal?.aborted) throw cancelled();
   };
   await repo.ensureIdle();
-  const { branch, dirty } = await repo.fileState(req.file);
+  const [prepared, state] = await Promise.allSettled([req.prepare?.(), repo.fileState(req.file)]);
+  if (prepared.status === 'rejected') throw prepared.reason;
+  if (state.status === 'rejected') throw state.reason;
+  const { branch, dirty } = state.value;
   if (opts.branch !== undefined && checkBranchName(opts.branch) !== branch) {
     throw inputError('git.wrongBranch', `the GitOps clone ${repo.root} has "${branch}" checked out, but deployments go to "${opts.branch}"`, {
       hint: `Switch to it (git switch ${opts.branch}) and try again`,

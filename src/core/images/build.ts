@@ -13,7 +13,7 @@ import { BuildOutputParser, buildCall, checkBuildArgs, checkPlatform, checkTarge
 import { ecrSettingsFor, type ImageOpContext } from './context';
 import { imageTarget, type ImageTarget } from './ecr';
 import { validateTag } from './reference';
-import { BuildCounter, branchFromEnv, computeTag, nextBuildNumber, readGitFacts, readPackageVersion, type ComputedTag, type GitFacts } from './tagPolicy';
+import { BuildCounter, branchFromEnv, buildNumberFromEnv, computeTag, nextBuildNumber, readGitFacts, readPackageVersion, type ComputedTag, type GitFacts } from './tagPolicy';
 
 export interface BuildRequest {
   readonly project: Project;
@@ -41,6 +41,8 @@ export interface BuildPlan {
   readonly platform?: string;
   readonly git?: GitFacts;
   readonly buildNumber?: number;
+  /** the CI variable the build number came from (then it is not recorded in the local counter) */
+  readonly buildNumberFrom?: string;
 }
 
 export interface BuildResult {
@@ -144,14 +146,21 @@ export async function planBuild(ctx: ImageOpContext, req: BuildRequest): Promise
   }
   const repository = await resolveRepository(ctx, target);
   let buildNumber: number | undefined;
+  let buildNumberFrom: string | undefined;
   let tag: ComputedTag;
   if (req.tag !== undefined) {
     const dirty = (git?.dirtyFiles.length ?? 0) > 0;
     tag = { tag: req.tag, dirty: false, source: dirty ? 'given (the working tree has changes)' : 'given' };
   } else {
-    if (policy === 'build') buildNumber = await chooseBuildNumber(ctx, target, repository, git);
+    const fromCi = policy === 'build' ? buildNumberFromEnv(ctx.env) : undefined;
+    if (fromCi) {
+      buildNumber = fromCi.n;
+      buildNumberFrom = fromCi.from;
+    } else if (policy === 'build') {
+      buildNumber = await chooseBuildNumber(ctx, target, repository, git);
+    }
     const packageVersion = policy === 'semver' ? ((await readPackageVersion(project.root)) ?? (await readPackageVersion(context))) : undefined;
-    tag = computeTag({ policy, git, packageVersion, buildNumber, allowDirty: req.allowDirty, branchFallback: branchFromEnv(ctx.env) });
+    tag = computeTag({ policy, git, packageVersion, buildNumber, buildNumberFrom, allowDirty: req.allowDirty, branchFallback: branchFromEnv(ctx.env) });
   }
   return {
     project,
@@ -166,17 +175,12 @@ export async function planBuild(ctx: ImageOpContext, req: BuildRequest): Promise
     ...(image.platform ? { platform: image.platform } : {}),
     ...(git ? { git } : {}),
     ...(buildNumber !== undefined ? { buildNumber } : {}),
+    ...(buildNumberFrom !== undefined ? { buildNumberFrom } : {}),
   };
 }
 
-/** GITOPS_PILOT_BUILD_NUMBER, else one more than the registry's highest build-<n> tag and the local counter. */
+/** The CI's build number (buildNumberFromEnv), else one more than the registry's highest build-<n> tag and the local counter. */
 async function chooseBuildNumber(ctx: ImageOpContext, target: ImageTarget, repository: string, git: GitFacts | undefined): Promise<number> {
-  const fromEnv = ctx.env.GITOPS_PILOT_BUILD_NUMBER;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const n = Number(fromEnv);
-    if (!Number.isInteger(n) || n < 1) throw inputError('tag.badBuildNumber', `GITOPS_PILOT_BUILD_NUMBER=${JSON.stringify(fromEnv)} is not a positive whole number`);
-    return n;
-  }
   const counter = git ? BuildCounter.forGitDir(git.gitDir) : undefined;
   const last = await counter?.last(repository);
   let tags: string[] = [];
@@ -234,7 +238,7 @@ export async function runBuild(ctx: ImageOpContext, plan: BuildPlan, opts: { noC
     // the last moment to cancel: after this the tag exists
     if (ctx.signal?.aborted) throw cancelled();
     await ctx.docker.run(tagCall(id, plan.image), { timeoutMs: 60_000 });
-    if (plan.buildNumber !== undefined && plan.git && !ctx.env.GITOPS_PILOT_BUILD_NUMBER) {
+    if (plan.buildNumber !== undefined && plan.git && plan.buildNumberFrom === undefined) {
       await BuildCounter.forGitDir(plan.git.gitDir).record(plan.repository, plan.buildNumber).catch((e: unknown) => ctx.log.warn(`could not record build number ${plan.buildNumber}: ${String(e)}`));
     }
     const durationMs = performance.now() - t0;

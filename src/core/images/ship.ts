@@ -1,13 +1,14 @@
 /**
  * Ship: build → push → deploy the pushed tag (pinned to its digest) to the first environment, then watch
- * (the caller's deploy step fires the after-deploy hooks that watch the rollout). Everything that could
+ * (the caller fires the after-deploy hooks that watch the rollout). The editor and the CLI both run this;
+ * the editor adds its diff and confirmation as the review step. Everything that could
  * refuse the deployment (the environment, a protected environment's rules, the tag) is checked before
  * docker runs, so a refused ship builds nothing.
  */
 import type { Environment, Project } from '../config/model';
 import { inputError } from '../errors';
-import { guardProtected } from '../gitops/operations';
-import { planBuild, runBuild, type BuildRequest, type BuildResult } from './build';
+import { commitSetImage, guardProtected, planSetImage, type OperationContext, type OperationResult, type SetImagePlan, type SetImageRequest } from '../gitops/operations';
+import { planBuild, runBuild, type BuildPlan, type BuildRequest, type BuildResult } from './build';
 import type { ImageOpContext } from './context';
 import { pushImage, type PushRequest, type PushResult } from './push';
 
@@ -28,35 +29,58 @@ export function shipTarget(project: Project, name?: string): Environment {
 export interface ShipRequest extends Omit<BuildRequest, 'project'> {
   readonly project: Project;
   readonly env?: string;
-  /** a protected environment was confirmed (typed its name, or --yes) */
+  /** a protected environment was confirmed (--yes), or will be by the review step (the editor) */
   readonly confirmed?: boolean;
   readonly createRepository?: PushRequest['createRepository'];
+  /** the build already planned by the caller (the editor asked about a dirty tree while planning) */
+  readonly plan?: BuildPlan;
+  /** the image is in the registry (before the deployment is reviewed): e.g. refresh a view of the registry */
+  readonly onPushed?: (pushed: PushResult) => void;
 }
 
-export interface ShipResult<D> {
+export interface ShipDeployment {
+  /** how the deployment commit is made and pushed (the CLI's flags, the editor's settings) */
+  readonly operation: OperationContext;
+  /**
+   * Shows the planned change before it is committed and asks (the editor's diff and confirmation); returns
+   * the file text the user approved (the commit refuses if the file changed since). Throws to cancel.
+   * Omitted (the CLI): committed without asking.
+   */
+  review?(env: Environment, plan: SetImagePlan): Promise<string | undefined>;
+}
+
+export interface ShipResult {
   readonly env: Environment;
   readonly build: BuildResult;
   readonly push: PushResult;
-  readonly deploy: D;
+  readonly deploy: OperationResult;
 }
 
 /**
- * Runs the ship. `deploy` commits the pushed tag and digest to the environment (the editor goes through
- * its deployment flow, the CLI through the core's setImage).
+ * What a ship deploys: the pushed tag pinned to the digest the registry confirmed, with the commit it was
+ * built from as Source-Commit. The registry check is skipped: the push just confirmed the image.
  */
-export async function ship<D>(
-  ctx: ImageOpContext,
-  req: ShipRequest,
-  deploy: (env: Environment, pushed: PushResult, built: BuildResult) => Promise<D>,
-): Promise<ShipResult<D>> {
+export function shipDeployRequest(env: Environment, pushed: PushResult, built: BuildResult, confirmed: boolean | undefined): SetImageRequest {
+  return { env, tag: pushed.tag, digest: pushed.digest, ...(built.gitSha ? { sourceCommit: built.gitSha } : {}), confirmed, force: true };
+}
+
+/**
+ * Runs the ship: build, push, then the deployment commit — the same commit (message, trailers, tree) from
+ * the editor and from the CLI; only the review step differs.
+ */
+export async function ship(ctx: ImageOpContext, req: ShipRequest, deployment: ShipDeployment): Promise<ShipResult> {
   const env = shipTarget(req.project, req.env);
-  const plan = await planBuild(ctx, req);
+  const plan = req.plan ?? (await planBuild(ctx, req));
   // refused before anything is built: a protected environment's rules apply to the tag this build gets
   guardProtected(env, plan.tag.tag, req.confirmed, `shipping ${plan.tag.tag}`);
   ctx.onProgress?.(`building ${plan.tag.tag}`);
   const build = await runBuild(ctx, plan, { noCache: req.noCache });
   const push = await pushImage(ctx, { project: req.project, tag: build.tag, repository: build.repository, built: true, createRepository: req.createRepository });
+  req.onPushed?.(push);
+  const request = shipDeployRequest(env, push, build, req.confirmed);
+  const planned = await planSetImage(deployment.operation, request);
+  const expectText = deployment.review ? await deployment.review(env, planned) : undefined;
   ctx.onProgress?.(`deploying ${build.tag} to ${env.name}`);
-  const deployed = await deploy(env, push, build);
-  return { env, build, push, deploy: deployed };
+  const deploy = await commitSetImage(deployment.operation, planned, { expectText });
+  return { env, build, push, deploy };
 }

@@ -12,12 +12,11 @@
  * tag is checked against the OCI tag grammar.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { TagPolicy } from '../config/model';
 import { inputError, PilotError } from '../errors';
-import { gitEnvironment } from '../gitops/git';
+import { GitRepo } from '../gitops/git';
 import type { Logger } from '../log';
-import { runProcess } from '../util/process';
 import { validateTag } from './reference';
 
 export const TAG_POLICIES: readonly TagPolicy[] = ['sha', 'branch-sha', 'semver', 'build'];
@@ -47,65 +46,38 @@ export interface GitReadOptions {
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
 
-/** Reads what the tag policies need from the app repository at `dir`; `inputs` are the build's paths. */
+/**
+ * Reads what the tag policies need from the app repository at `dir`; `inputs` are the build's paths. Git
+ * runs through the same backend (and error translation) as the GitOps operations.
+ */
 export async function readGitFacts(dir: string, inputs: readonly string[], opts: GitReadOptions): Promise<GitFacts> {
-  const { env } = gitEnvironment();
-  const git = async (args: string[], allowFail = false): Promise<string | undefined> => {
-    const r = await runProcess(opts.gitPath || 'git', args, {
-      cwd: dir,
-      env,
-      signal: opts.signal,
-      timeoutMs: 60_000,
-      log: opts.log,
-      program: { name: 'git', code: 'git.notInstalled', hint: 'Install git, or set gitopsPilot.git.path to its location' },
-    });
-    if (r.code === 0) return r.stdout;
-    if (allowFail) return undefined;
-    throw new PilotError('git.failed', `git ${args[0]} failed in ${dir}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`, { detail: r.stderr });
-  };
-  const top = await git(['rev-parse', '--show-toplevel', '--absolute-git-dir'], true);
-  if (top === undefined) {
+  let repo: GitRepo;
+  try {
+    repo = await GitRepo.open(dir, opts);
+  } catch (err) {
+    if (!(err instanceof PilotError && err.code === 'git.notARepository')) throw err;
     throw inputError('tag.notARepository', `${dir} is not in a git repository, so the image cannot be tagged from a commit`, {
       hint: 'Run git init and commit, or use tag: build in gitops-pilot.yaml',
+      cause: err,
     });
   }
-  const [root, gitDir] = top.trim().split('\n') as [string, string];
-  const sha = (await git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], true))?.trim();
-  if (!sha) throw inputError('tag.noCommits', `the repository ${root} has no commits yet`, { hint: 'Commit your code, then build' });
-  const shortSha = (await git(['rev-parse', '--short=7', sha]))!.trim();
-  const branch = (await git(['symbolic-ref', '--short', '-q', 'HEAD'], true))?.trim() || undefined;
-  const rels = inputs.map((p) => relativeInside(root, p)).filter((p): p is string => p !== undefined);
-  const status = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...(rels.length ? rels.map((r) => `:(top)${r}`) : [':(top)'])]);
-  const dirtyFiles = parsePorcelainZ(status ?? '');
+  const sha = await repo.resolve('HEAD');
+  if (!sha) throw inputError('tag.noCommits', `the repository ${repo.root} has no commits yet`, { hint: 'Commit your code, then build' });
+  const shortSha = await repo.shortId(sha);
+  const branch = await repo.symbolicBranch();
+  const rels = inputs.filter((p) => isInside(repo.root, p));
+  const dirtyFiles = await repo.changedFiles(rels);
   let version: GitFacts['version'];
   if (opts.versions) {
-    const tags = (await git(['tag', '--merged', sha, '--sort=-v:refname'], true)) ?? '';
-    const latest = tags.split('\n').map((t) => t.trim()).find((t) => SEMVER.test(t));
-    if (latest) {
-      const distance = Number((await git(['rev-list', '--count', `refs/tags/${latest}..${sha}`]))!.trim());
-      version = { tag: latest, distance };
-    }
+    const latest = (await repo.mergedTags(sha).catch(() => [])).find((t) => SEMVER.test(t));
+    if (latest) version = { tag: latest, distance: await repo.countSince(`refs/tags/${latest}`, sha) };
   }
-  return { sha, shortSha, ...(branch ? { branch } : {}), dirtyFiles, ...(version ? { version } : {}), gitDir, root };
+  return { sha, shortSha, ...(branch ? { branch } : {}), dirtyFiles, ...(version ? { version } : {}), gitDir: repo.gitDir, root: repo.root };
 }
 
-function relativeInside(root: string, p: string): string | undefined {
+function isInside(root: string, p: string): boolean {
   const r = relative(root, isAbsolute(p) ? p : resolve(root, p));
-  if (r.startsWith('..') || isAbsolute(r)) return undefined;
-  return r.split(sep).join('/');
-}
-
-/** Paths from `git status --porcelain=v1 -z` (renames give their new path). */
-export function parsePorcelainZ(out: string): string[] {
-  const parts = out.split('\0');
-  const files: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const entry = parts[i]!;
-    if (entry.length < 4) continue;
-    files.push(entry.slice(3));
-    if (entry[0] === 'R' || entry[0] === 'C') i++; // the original path follows
-  }
-  return files;
+  return !(r.startsWith('..') || isAbsolute(r));
 }
 
 /** A branch name as a tag component: lowercase, [a-z0-9_.-], no leading separator. */
@@ -126,6 +98,8 @@ export interface TagRequest {
   readonly packageVersion?: string;
   /** build policy: the number to use */
   readonly buildNumber?: number;
+  /** where the build number came from, for messages: "GITHUB_RUN_NUMBER (GitHub Actions)" */
+  readonly buildNumberFrom?: string;
   /** the user accepted a -dirty suffix for a build from a working tree with changes */
   readonly allowDirty?: boolean;
   /** branch name when HEAD is detached (a CI checkout): from the CI's variables */
@@ -195,10 +169,10 @@ export function computeTag(req: TagRequest): ComputedTag {
     }
     case 'build': {
       if (req.buildNumber === undefined || !Number.isInteger(req.buildNumber) || req.buildNumber < 1) {
-        throw inputError('tag.noBuildNumber', 'the build tag policy has no build number', { hint: 'Set GITOPS_PILOT_BUILD_NUMBER, or check that the registry can be read' });
+        throw inputError('tag.noBuildNumber', 'the build tag policy has no build number', { hint: `Set ${BUILD_NUMBER_VARIABLES[0]!.name} (CI systems: ${BUILD_NUMBER_VARIABLES.slice(1).map((v) => v.name).join(', ')}), or check that the registry can be read` });
       }
       base = `build-${req.buildNumber}`;
-      source = `build number ${req.buildNumber}`;
+      source = `build number ${req.buildNumber}${req.buildNumberFrom ? ` from ${req.buildNumberFrom}` : ''}`;
       fromGit = false;
       break;
     }
@@ -270,7 +244,38 @@ export async function readPackageVersion(dir: string): Promise<string | undefine
   }
 }
 
-/** A branch name from CI variables, for branch-sha builds of a detached checkout. */
+/**
+ * Where CI systems put their build number, first found wins. Tekton has no built-in one: a pipeline passes
+ * its own param as GITOPS_PILOT_BUILD_NUMBER (env: [{ name: GITOPS_PILOT_BUILD_NUMBER, value: $(params.build-number) }]),
+ * which also overrides the others anywhere.
+ */
+export const BUILD_NUMBER_VARIABLES: readonly { readonly name: string; readonly system: string }[] = [
+  { name: 'GITOPS_PILOT_BUILD_NUMBER', system: 'set for GitOps Pilot, e.g. from a Tekton param' },
+  { name: 'BUILD_NUMBER', system: 'Jenkins' },
+  { name: 'GITHUB_RUN_NUMBER', system: 'GitHub Actions' },
+  { name: 'CI_PIPELINE_IID', system: 'GitLab CI' },
+];
+
+/** The CI's build number for the build policy, if one of BUILD_NUMBER_VARIABLES is set; a value that is not a positive whole number is refused. */
+export function buildNumberFromEnv(env: NodeJS.ProcessEnv): { readonly n: number; readonly from: string } | undefined {
+  for (const v of BUILD_NUMBER_VARIABLES) {
+    const raw = env[v.name]?.trim();
+    if (raw === undefined || raw === '') continue;
+    if (!/^[1-9]\d{0,8}$/.test(raw)) {
+      throw inputError('tag.badBuildNumber', `${v.name}=${JSON.stringify(raw)} is not a positive whole number, so it cannot number the build`, {
+        hint: `Set ${v.name} to the build number (e.g. 42), or unset it to count from the registry's build-<n> tags`,
+      });
+    }
+    return { n: Number(raw), from: `${v.name} (${v.system})` };
+  }
+  return undefined;
+}
+
+/**
+ * A branch name from CI variables, for branch-sha builds of a detached checkout: GITOPS_PILOT_BRANCH, then
+ * GitHub Actions (GITHUB_HEAD_REF for a pull request's branch, else GITHUB_REF_NAME), GitLab CI
+ * (CI_COMMIT_REF_NAME), Jenkins (BRANCH_NAME in multibranch pipelines, GIT_BRANCH from the git plugin).
+ */
 export function branchFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return env.GITOPS_PILOT_BRANCH || env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.CI_COMMIT_REF_NAME || env.BRANCH_NAME || env.GIT_BRANCH?.replace(/^origin\//, '') || undefined;
 }

@@ -13,7 +13,7 @@ export const setImageTag: CommandDef = {
   async run(s, node, tagArg) {
     const entry = await pickEnvironment(s, node, { placeHolder: 'Set the image tag of which environment?', filter: (e) => e.file.ok });
     const current = entry.file.ok ? entry.file.declared.tag : undefined;
-    const tag = typeof tagArg === 'string' ? tagArg : await pickTag(`Deploy to ${entry.env.name}${current ? ` (now ${current})` : ''}`, await suggestions(s, entry), current);
+    const tag = typeof tagArg === 'string' ? tagArg : await pickTag(`Deploy to ${entry.env.name}${current ? ` (now ${current})` : ''}`, suggestions(s, entry), current);
     await setImageFlow(s, entry, tag);
   },
 };

@@ -8,8 +8,7 @@ import type { Environment } from '../../core/config/model';
 import { inputError, PilotError } from '../../core/errors';
 import { needsApproval } from '../../core/gates/decide';
 import { imageString, type ImageRef } from '../../core/gitops/message';
-import { guardProtected, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, setImage } from '../../core/gitops/operations';
-import type { ImageChange } from '../../core/gitops/imageEdit';
+import { commitSetImage, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, type SetImagePlan } from '../../core/gitops/operations';
 import type { Services } from '../commands/types';
 import type { EnvironmentEntry } from '../../core/workspace/environments';
 import { checkGates } from './gatePrompt';
@@ -21,8 +20,7 @@ function requireReadable(entry: EnvironmentEntry): void {
 }
 
 /** Shows the diff and asks; returns the file text the user approved (the write refuses if it changes). */
-async function reviewAndConfirm(s: Services, env: Environment, change: ImageChange, title: string, action: string, detail: string): Promise<string> {
-  const preview = await previewChange(env, change);
+async function reviewAndConfirm(s: Services, env: Environment, preview: { before: string; after: string; changed: boolean }, title: string, action: string, detail: string): Promise<string> {
   if (!preview.changed) return preview.before;
   await s.previews.showDiff(env.file, preview.after, `${env.relFile} (${env.name}): ${title}`);
   if (needsApproval(env)) await confirmProtected(env, title);
@@ -39,12 +37,12 @@ export async function setImageFlow(s: Services, entry: EnvironmentEntry, tag: st
   requireTrust('Set Image Tag');
   requireReadable(entry);
   const { env, project } = entry;
-  guardProtected(env, tag, true, `deploying ${tag}`);
   const planCtx = operationContext(s, project, new AbortController().signal, () => undefined);
+  // the plan checks the tag (protected environments included: the review asks for the confirmation)
   const plan = (force: boolean) => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${tag}…` }, () => planSetImage(planCtx, { env, tag, confirmed: true, force }));
-  let change: ImageChange;
+  let planned: SetImagePlan;
   try {
-    change = await plan(false);
+    planned = await plan(false);
   } catch (err) {
     // the registry does not have the tag: say what will happen, and let the user deploy it anyway
     if (!(err instanceof PilotError) || err.code !== 'image.notFound') throw err;
@@ -53,12 +51,18 @@ export async function setImageFlow(s: Services, entry: EnvironmentEntry, tag: st
       'The cluster will not be able to pull it (ImagePullBackOff) until it is pushed. Push it first with GitOps Pilot: Push Image, or check the tag.',
       'Deploy Anyway',
     );
-    change = await plan(true);
+    planned = await plan(true);
   }
-  const current = entry.file.ok ? entry.file.declared : undefined;
-  const title = `${current?.tag ?? '(unset)'} → ${tag}`;
-  const expectText = await reviewAndConfirm(s, env, change, `Deploy ${tag} to ${env.name}`, 'Deploy', `${env.relFile}: ${title}. ${describePush(s)}`);
-  await runDeployment(s, `Deploying ${tag} to ${env.name}`, project, (ctx) => setImage(ctx, { env, tag, confirmed: true, expectText }, change));
+  const expectText = await reviewSetImage(s, entry, planned);
+  await runDeployment(s, `Deploying ${tag} to ${env.name}`, project, (ctx) => commitSetImage(ctx, planned, { expectText }));
+}
+
+/** The planned diff of setting an image and the confirmation (typing the name of a protected environment); returns the approved text. */
+export function reviewSetImage(s: Services, entry: EnvironmentEntry, plan: SetImagePlan): Promise<string> {
+  const tag = plan.change.tag ?? '(digest)';
+  const title = `${plan.edit.before.tag ?? '(unset)'} → ${tag}`;
+  const preview = { before: plan.text, after: plan.edit.text, changed: plan.edit.changed };
+  return reviewAndConfirm(s, entry.env, preview, `Deploy ${tag} to ${entry.env.name}`, 'Deploy', `${entry.env.relFile}: ${title}. ${describePush(s)}`);
 }
 
 export async function promoteFlow(s: Services, source: EnvironmentEntry, target: EnvironmentEntry): Promise<void> {
@@ -71,7 +75,7 @@ export async function promoteFlow(s: Services, source: EnvironmentEntry, target:
   const { change, source: img } = await promotionChange(hooksCtx, { from: source.env, to: target.env, confirmed: true, ...override });
   const before = target.file.ok ? target.file.declared : undefined;
   const title = `Promote ${img.tag} from ${source.env.name} to ${target.env.name}`;
-  const expectText = await reviewAndConfirm(s, target.env, change, title, 'Promote', `${target.env.relFile}: ${before?.tag ?? '(unset)'} → ${img.tag}${img.digest ? ` (${img.digest.slice(0, 19)}…)` : ''}. ${describePush(s)}`);
+  const expectText = await reviewAndConfirm(s, target.env, await previewChange(target.env, change), title, 'Promote', `${target.env.relFile}: ${before?.tag ?? '(unset)'} → ${img.tag}${img.digest ? ` (${img.digest.slice(0, 19)}…)` : ''}. ${describePush(s)}`);
   await runDeployment(s, `Promoting ${img.tag} to ${target.env.name}`, target.project, (ctx) => promote(ctx, { from: source.env, to: target.env, confirmed: true, expectText, ...override }));
 }
 
@@ -84,7 +88,7 @@ export async function rollbackFlow(s: Services, entry: EnvironmentEntry, toCommi
   const current: ImageRef = entry.file.ok ? entry.file.declared : {};
   const title = `Roll back ${env.name} to ${change.tag}`;
   const how = revert ? `Reverts ${record.sha.slice(0, 7)} (${record.subject}).` : `Sets the image deployed by ${record.sha.slice(0, 7)}.`;
-  const expectText = await reviewAndConfirm(s, env, change, title, 'Roll Back', `${imageString(current)} → ${change.tag}. ${how} ${describePush(s)}`);
+  const expectText = await reviewAndConfirm(s, env, await previewChange(env, change), title, 'Roll Back', `${imageString(current)} → ${change.tag}. ${how} ${describePush(s)}`);
   await runDeployment(s, `Rolling back ${env.name} to ${change.tag}`, project, (ctx) => rollback(ctx, { env, toCommit, confirmed: true, expectText }));
 }
 

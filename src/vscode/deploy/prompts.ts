@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Environment } from '../../core/config/model';
 import { cancelled } from '../../core/errors';
-import { isValidTag } from '../../core/images/reference';
+import { TagChoice, type TagItem, type TagSuggestion } from '../../core/gitops/tagChoice';
 
 /** Protected environments: the user types the environment's name (like GitHub's "type the repository name"). */
 export async function confirmProtected(env: Environment, action: string): Promise<void> {
@@ -21,42 +21,51 @@ export async function confirmDeployment(message: string, detail: string, action:
   if (choice !== action) throw cancelled();
 }
 
-export interface TagSuggestion {
-  readonly tag: string;
-  readonly description?: string;
-  readonly detail?: string;
-}
+export type { TagSuggestion } from '../../core/gitops/tagChoice';
 
-/** A quick pick of suggested tags that also accepts any valid tag typed in. */
-export async function pickTag(title: string, suggestions: readonly TagSuggestion[], current?: string): Promise<string> {
-  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { tag?: string }>();
+/**
+ * A quick pick of suggested tags that also accepts any valid tag typed in. It opens at once and shows the
+ * suggestions when they have loaded; Enter takes what the user typed unless they moved to a suggestion
+ * after it was shown (TagChoice decides, whatever the timing of the items).
+ */
+export async function pickTag(title: string, suggestions: Promise<readonly TagSuggestion[]>, current?: string): Promise<string> {
+  const choice = new TagChoice(current);
+  const qp = vscode.window.createQuickPick<TagItem>();
   qp.title = title;
-  qp.placeholder = suggestions.length ? 'Pick a tag, or type one' : 'Type the image tag (e.g. sha-1a2b3c4 or 1.0.5)';
+  qp.placeholder = 'Loading tags… or type one (e.g. sha-1a2b3c4 or 1.0.5)';
   qp.ignoreFocusOut = true;
   qp.matchOnDescription = true;
-  const base = suggestions.filter((s) => s.tag !== current).map((s) => ({ label: s.tag, description: s.description, detail: s.detail, tag: s.tag }));
-  qp.items = base;
-  qp.onDidChangeValue((v) => {
-    const typed = v.trim();
-    if (!typed || base.some((b) => b.tag === typed)) {
-      qp.items = base;
-      return;
-    }
-    const item = isValidTag(typed)
-      ? { label: typed, description: 'use this tag', tag: typed, alwaysShow: true }
-      : { label: typed, description: 'not a valid tag: letters, digits, _ . - (max 128), not starting with . or -', alwaysShow: true };
-    qp.items = [item, ...base];
-  });
+  qp.busy = true;
+  const subs = [
+    qp.onDidChangeValue((v) => {
+      qp.items = choice.setValue(v);
+    }),
+    qp.onDidChangeActive((items) => choice.activeChanged(items[0])),
+  ];
+  void suggestions.then(
+    (list) => {
+      qp.items = choice.addSuggestions(list);
+      qp.placeholder = list.length ? 'Pick a tag, or type one' : 'Type the image tag (e.g. sha-1a2b3c4 or 1.0.5)';
+      qp.busy = false;
+    },
+    () => {
+      qp.placeholder = 'Type the image tag (e.g. sha-1a2b3c4 or 1.0.5)';
+      qp.busy = false;
+    },
+  );
   try {
     return await new Promise<string>((resolve, reject) => {
-      qp.onDidAccept(() => {
-        const sel = qp.selectedItems[0];
-        if (sel?.tag) resolve(sel.tag);
-      });
-      qp.onDidHide(() => reject(cancelled()));
+      subs.push(
+        qp.onDidAccept(() => {
+          const tag = choice.accept(qp.value, qp.selectedItems[0]);
+          if (tag !== undefined) resolve(tag);
+        }),
+        qp.onDidHide(() => reject(cancelled())),
+      );
       qp.show();
     });
   } finally {
+    for (const d of subs) d.dispose();
     qp.dispose();
   }
 }

@@ -40,6 +40,11 @@ export async function runDeployment(s: Services, title: string, project: Project
       sub.dispose();
     }
   });
+  return reportDeployment(s, result);
+}
+
+/** After a deployment (whichever flow made it): refresh, say what happened, fire the after-deploy hooks (watch). */
+export function reportDeployment(s: Services, result: OperationResult): OperationResult {
   void s.refresh.deploymentMade(result.env);
   const where = result.status === 'pushed' ? `pushed ${result.commit?.slice(0, 7)} to ${result.remote}/${result.pushedTo}` : result.status === 'committed' ? `committed ${result.commit?.slice(0, 7)} locally (not pushed)` : '';
   if (result.status === 'unchanged') {

@@ -8,16 +8,15 @@ import { resolve, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Project } from '../../core/config/model';
 import { cancelled, inputError, PilotError } from '../../core/errors';
-import { guardProtected } from '../../core/gitops/operations';
 import { planBuild, runBuild, type BuildPlan, type BuildResult } from '../../core/images/build';
 import { listImagesCall } from '../../core/images/docker';
 import { pushImage, type PushResult } from '../../core/images/push';
-import { shipTarget } from '../../core/images/ship';
+import { ship, shipTarget } from '../../core/images/ship';
 import type { ImageOpContext } from '../../core/images/context';
 import { timeAgo } from '../../core/util/time';
 import type { Services } from '../commands/types';
-import { setImageFlow } from '../deploy/flows';
-import { requireTrust } from '../deploy/run';
+import { reviewSetImage, setImageFlow } from '../deploy/flows';
+import { operationContext, reportDeployment, requireTrust } from '../deploy/run';
 import { shortImage } from '../format';
 import type { EnvironmentEntry } from '../../core/workspace/environments';
 import type { ImageFeature } from './feature';
@@ -175,7 +174,10 @@ export interface ShipOutcome {
   readonly env: string;
 }
 
-/** Build → push → deploy to the first environment (its diff and confirmation as usual) → watch. */
+/**
+ * Build → push → deploy to the first environment (its diff and confirmation as usual) → watch: the core's
+ * ship, as the CLI runs it, with the editor's review as its deploy step, so both make the same commit.
+ */
 export async function shipFlow(s: Services, project: Project): Promise<ShipOutcome> {
   requireTrust('Ship');
   if (!project.environments.length && project.problems.length) throw project.problems[0];
@@ -184,16 +186,22 @@ export async function shipFlow(s: Services, project: Project): Promise<ShipOutco
   if (!entry) throw inputError('env.unknown', `environment ${env.name} is not loaded`, { hint: 'Run "GitOps Pilot: Refresh Environments"' });
   if (!entry.file.ok) throw entry.file.error;
   const plan = await planWithDirtyPrompt(s, project, undefined, 'Ship');
-  // what a protected environment refuses is refused before anything is built
-  guardProtected(env, plan.tag.tag, true, `shipping ${plan.tag.tag}`);
-  const { build, push } = await withImageProgress(s, `Shipping ${plan.tag.tag} to ${env.name}`, async (ctx) => {
-    const b = await runBuild({ ...ctx, onProgress: (m) => ctx.onProgress?.(`build: ${m}`) }, plan);
-    const p = await pushImage({ ...ctx, onProgress: (m) => ctx.onProgress?.(`push: ${m}`) }, { project, tag: b.tag, repository: b.repository, built: true, createRepository: askCreateRepository });
-    return { build: b, push: p };
-  });
-  void s.refresh.imagePushed(push.repository);
-  await setImageFlow(s, entry, push.tag);
-  return { build, push, env: env.id };
+  const r = await withImageProgress(s, `Shipping ${plan.tag.tag} to ${env.name}`, (ctx) =>
+    ship(
+      ctx,
+      // confirmed: the review asks (a protected environment by its typed name); what it refuses anyway is refused before the build
+      { project, env: env.id, plan, confirmed: true, createRepository: askCreateRepository, onPushed: (p) => void s.refresh.imagePushed(p.repository) },
+      {
+        operation: operationContext(s, project, ctx.signal ?? new AbortController().signal, (m) => ctx.onProgress?.(m)),
+        review: (_env, plan) => {
+          ctx.onProgress?.(`review the change of ${env.relFile}`);
+          return reviewSetImage(s, entry, plan);
+        },
+      },
+    ),
+  );
+  reportDeployment(s, r.deploy);
+  return { build: r.build, push: r.push, env: env.id };
 }
 
 /** Environments that deploy `repository` (by their declared image), else all environments of the workspace. */

@@ -46,6 +46,37 @@ describe('git transaction', () => {
     return f;
   };
 
+  test('prepare runs before anything is applied; its error wins over git refusing the clone, and nothing is written', async () => {
+    const fx = fixture({ 'envs/dev/values.yaml': values('1.0.4') });
+    const [c] = fx.clones;
+    const file = join(c!, 'envs/dev/values.yaml');
+    const order: string[] = [];
+    const change = setTag(file, 'dev', '1.0.5');
+    const r = await runTransaction(
+      {
+        ...change,
+        prepare: async () => {
+          order.push('prepare');
+        },
+        apply: async () => {
+          order.push('apply');
+          return change.apply();
+        },
+      },
+      opts(),
+    );
+    assert.equal(r.status, 'pushed');
+    assert.deepEqual(order, ['prepare', 'apply']);
+    git(c!, 'checkout', '-q', '--detach');
+    const bad = new PilotError('image.notFound', 'demo-app:1.0.6 is not in the registry', { kind: 'input' });
+    await assert.rejects(
+      runTransaction({ ...setTag(file, 'dev', '1.0.6'), prepare: () => Promise.reject(bad) }, opts()),
+      (e: unknown) => e === bad,
+    );
+    await assert.rejects(runTransaction({ ...setTag(file, 'dev', '1.0.6'), prepare: async () => undefined }, opts()), (e: unknown) => e instanceof PilotError && e.code === 'git.detachedHead');
+    assert.equal(read(file), values('1.0.5'));
+  });
+
   test('commits exactly the file and pushes it', async () => {
     const fx = fixture({ 'envs/dev/values.yaml': values('1.0.4'), 'README.md': 'hi\n' });
     const [c] = fx.clones;

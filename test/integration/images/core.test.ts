@@ -219,6 +219,32 @@ describe('images through the core: build → login → push → describe', () =>
     assert.equal((await planBuild(ctx(), { project: numbered })).tag.tag, `build-${Number(m[1]) + 2}`);
   });
 
+  test("tag policies in CI: the CI's build number, the CI's branch on a detached checkout, git's own errors", async () => {
+    const dir = appDir();
+    const numbered = await makeApp(dir, { repository: repository(), base, tag: 'build' });
+    const ci = await planBuild(ctx({ env: { GITHUB_RUN_NUMBER: '77' } }), { project: numbered });
+    assert.deepEqual([ci.tag.tag, ci.tag.source], ['build-77', 'build number 77 from GITHUB_RUN_NUMBER (GitHub Actions)']);
+    await assert.rejects(planBuild(ctx({ env: { BUILD_NUMBER: 'abc' } }), { project: numbered }), (e: unknown) => e instanceof PilotError && e.code === 'tag.badBuildNumber' && e.kind === 'input');
+
+    const dir2 = appDir();
+    const branchy = await makeApp(dir2, { repository: repository(), base, tag: 'branch-sha' });
+    const sha = git(dir2, 'rev-parse', '--short=7', 'HEAD');
+    git(dir2, 'checkout', '-q', '--detach');
+    await assert.rejects(planBuild(ctx(), { project: branchy }), (e: unknown) => e instanceof PilotError && e.code === 'tag.detachedHead');
+    assert.equal((await planBuild(ctx({ env: { CI_COMMIT_REF_NAME: 'release/2.x' } }), { project: branchy })).tag.tag, `release-2.x-${sha}`);
+    // untracked files in the build inputs are changes too (listed one by one), through the same git backend
+    mkdirSync(join(dir2, 'assets', 'new'), { recursive: true });
+    writeFileSync(join(dir2, 'assets', 'new', 'a b.txt'), 'x\n');
+    await assert.rejects(planBuild(ctx({ env: { BRANCH_NAME: 'main' } }), { project: branchy }), (e: unknown) => e instanceof PilotError && e.code === 'tag.dirtyTree' && /assets\/new\/a b\.txt/.test(e.message));
+
+    const plain = appDir();
+    mkdirSync(plain, { recursive: true });
+    writeFileSync(join(plain, 'Dockerfile'), `FROM ${base}\n`);
+    writeFileSync(join(plain, 'gitops-pilot.yaml'), `image:\n  repository: ${repository()}\n  tag: sha\n`);
+    const notRepo = (await loadProject(plain))!;
+    await assert.rejects(planBuild(ctx(), { project: notRepo }), (e: unknown) => e instanceof PilotError && e.kind === 'input' && /not in a git repository|outside the repository/.test(e.message));
+  });
+
   test('no registry token appears in any log line, progress message or docker output', () => {
     const text = everything.text();
     assert.ok(text.length > 1000, 'there is output to scan');

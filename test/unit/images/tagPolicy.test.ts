@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { PilotError } from '../../../src/core/errors';
 import { isValidTag } from '../../../src/core/images/reference';
-import { branchFromEnv, computeTag, nextBuildNumber, parsePorcelainZ, sanitizeBranch, type GitFacts } from '../../../src/core/images/tagPolicy';
+import { branchFromEnv, buildNumberFromEnv, computeTag, nextBuildNumber, sanitizeBranch, type GitFacts } from '../../../src/core/images/tagPolicy';
 
 const facts = (over: Partial<GitFacts> = {}): GitFacts => ({
   sha: '3f9a1c2d4e5f60718293a4b5c6d7e8f901234567',
@@ -95,14 +95,32 @@ describe('helpers', () => {
     assert.equal(nextBuildNumber(['build-3'], 20), 21);
   });
 
-  test('git status -z: paths, renames give their new name', () => {
-    assert.deepEqual(parsePorcelainZ(' M src/a.ts\0?? new file.txt\0R  b.ts\0old b.ts\0'), ['src/a.ts', 'new file.txt', 'b.ts']);
-    assert.deepEqual(parsePorcelainZ(''), []);
+  test('branch from CI variables (a detached checkout): GitHub Actions, GitLab CI, Jenkins', () => {
+    assert.equal(branchFromEnv({ GITHUB_REF_NAME: 'main' }), 'main');
+    assert.equal(branchFromEnv({ GITHUB_HEAD_REF: 'feat/x', GITHUB_REF_NAME: '12/merge' }), 'feat/x', "a pull request's own branch, not the merge ref");
+    assert.equal(branchFromEnv({ CI_COMMIT_REF_NAME: 'release/2.x' }), 'release/2.x');
+    assert.equal(branchFromEnv({ BRANCH_NAME: 'PR-7' }), 'PR-7');
+    assert.equal(branchFromEnv({ GIT_BRANCH: 'origin/main' }), 'main');
+    assert.equal(branchFromEnv({ GITOPS_PILOT_BRANCH: 'mine', GITHUB_REF_NAME: 'main' }), 'mine');
+    assert.equal(branchFromEnv({ GITHUB_REF_NAME: '' }), undefined);
+    assert.equal(branchFromEnv({}), undefined);
+    // what the branch-sha policy makes of them on a detached HEAD
+    const tag = (env: NodeJS.ProcessEnv) => computeTag({ policy: 'branch-sha', git: facts({ branch: undefined }), branchFallback: branchFromEnv(env) }).tag;
+    assert.equal(tag({ CI_COMMIT_REF_NAME: 'release/2.x' }), 'release-2.x-3f9a1c2');
+    assert.equal(tag({ BRANCH_NAME: 'PR-7' }), 'pr-7-3f9a1c2');
   });
 
-  test('branch from CI variables', () => {
-    assert.equal(branchFromEnv({ GITHUB_HEAD_REF: 'feat/x' }), 'feat/x');
-    assert.equal(branchFromEnv({ GIT_BRANCH: 'origin/main' }), 'main');
-    assert.equal(branchFromEnv({}), undefined);
+  test('build number from CI variables: Jenkins, GitHub Actions, GitLab CI, Tekton (through GITOPS_PILOT_BUILD_NUMBER)', () => {
+    assert.deepEqual(buildNumberFromEnv({ BUILD_NUMBER: '42' }), { n: 42, from: 'BUILD_NUMBER (Jenkins)' });
+    assert.deepEqual(buildNumberFromEnv({ GITHUB_RUN_NUMBER: '7' }), { n: 7, from: 'GITHUB_RUN_NUMBER (GitHub Actions)' });
+    assert.deepEqual(buildNumberFromEnv({ CI_PIPELINE_IID: '1203' }), { n: 1203, from: 'CI_PIPELINE_IID (GitLab CI)' });
+    assert.equal(buildNumberFromEnv({ GITOPS_PILOT_BUILD_NUMBER: '9', BUILD_NUMBER: '42', GITHUB_RUN_NUMBER: '7' })?.n, 9, 'the explicit one wins');
+    assert.equal(buildNumberFromEnv({ BUILD_NUMBER: '', GITHUB_RUN_NUMBER: '7' })?.n, 7, 'an empty variable is unset');
+    assert.equal(buildNumberFromEnv({}), undefined);
+    for (const bad of ['0', '-1', '4.2', 'abc', '1e3', '0012', '12345678901']) {
+      assert.equal(code(() => buildNumberFromEnv({ CI_PIPELINE_IID: bad })), 'tag.badBuildNumber', bad);
+    }
+    const n = buildNumberFromEnv({ GITHUB_RUN_NUMBER: '314' })!;
+    assert.deepEqual(computeTag({ policy: 'build', buildNumber: n.n, buildNumberFrom: n.from }), { tag: 'build-314', dirty: false, source: 'build number 314 from GITHUB_RUN_NUMBER (GitHub Actions)' });
   });
 });
