@@ -130,12 +130,22 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (key?: strin
     cluster: ec.cluster,
     workload,
     argocd: ec.argocd ? { application: ec.argocd.application, namespace: ec.argocd.namespace ?? 'argocd' } : undefined,
+    flux: fluxOf(ec.flux),
     promoteFrom: ec.promoteFrom,
     promotesTo: [],
     protected: ec.protected ?? false,
     healthUrl: ec.healthUrl,
     source: 'config',
   };
+}
+
+/** `flux: { kustomization | helmRelease, namespace }` (validated by the schema: exactly one of the two). */
+function fluxOf(f: EnvironmentConfig['flux']): Environment['flux'] {
+  if (!f) return undefined;
+  const namespace = f.namespace ?? 'flux-system';
+  if (f.kustomization) return { kind: 'Kustomization', name: f.kustomization, namespace };
+  if (f.helmRelease) return { kind: 'HelmRelease', name: f.helmRelease, namespace };
+  return undefined;
 }
 
 /** Resolves `rel` inside `root`; a path that leaves the root (../../etc/passwd, /etc/passwd) is refused. */
