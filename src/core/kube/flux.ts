@@ -189,6 +189,11 @@ export function fluxInfo(obj: KubeObject, source?: KubeObject): FluxInfo {
   };
 }
 
+/** `main@sha1:450796dd`, `0.1.0+450796ddb2ab`: a revision short enough for a status line. */
+export function shortRevision(revision: string): string {
+  return revision.replace(/(@sha1:|\/)([0-9a-f]{8})[0-9a-f]{32}$/, '$1$2');
+}
+
 /** `Ready`, `Reconciling`, `Stalled`, `Suspended`, `Not Ready`: how the tree names a state. */
 export function fluxStateLabel(state: FluxState): string {
   return { ready: 'Ready', reconciling: 'Reconciling', stalled: 'Stalled', failed: 'Not Ready', suspended: 'Suspended' }[state];
