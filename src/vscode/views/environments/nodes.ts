@@ -10,6 +10,7 @@ import type { HistoryModel } from './historyModel';
 import type { LiveHealth, LiveState } from '../../../core/kube/liveState';
 import { entryKey, type LiveModel } from './liveModel';
 import type { EnvironmentEntry, EnvironmentsModel, ProjectEntry } from './model';
+import { fluxStateLabel, revisionCommit, shortRevision } from '../../../core/kube/flux';
 
 export abstract class TreeNode {
   abstract readonly id: string;
@@ -222,6 +223,8 @@ export class EnvironmentNode extends TreeNode {
     }
     if (state.argo) rows.push(new ArgoNode(this, state));
     else if (state.argoError) rows.push(new LiveProblemNode(this, `${id}:argo-error`, state.argoError.message, state.argoError.toUserString()));
+    if (state.flux) rows.push(new FluxNode(this, state));
+    else if (state.fluxError) rows.push(new LiveProblemNode(this, `${id}:flux-error`, state.fluxError.message, state.fluxError.toUserString()));
     rows.push(new RolloutGroupNode(this, state));
     rows.push(new EventsGroupNode(this, state));
     return rows;
@@ -322,6 +325,36 @@ export class ArgoNode extends EnvChild {
     if (op) md.appendText(`\nLast operation: ${op.phase}${op.message ? ` — ${op.message}` : ''}${op.startedAt ? `, started ${op.startedAt}` : ''}`);
     item.tooltip = md;
     item.contextValue = ';argoApp;';
+    return item;
+  }
+}
+
+/** The Flux Kustomization / HelmRelease: readiness with its reason, what it applied, the source's revision. */
+export class FluxNode extends EnvChild {
+  readonly id: string;
+  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
+    super(parent);
+    this.id = `${parent.id}:flux`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const f = this.state.flux!;
+    const st = f.status;
+    const parts = [f.name, fluxStateLabel(st.state)];
+    if (st.state !== 'ready' && st.reason) parts.push(st.reason);
+    if (f.applied) parts.push(`applied ${shortRevision(f.applied)}`);
+    if (f.source?.revision && revisionCommit(f.source.revision) !== f.appliedCommit) parts.push(`source at ${shortRevision(f.source.revision)}`);
+    const item = new vscode.TreeItem('Flux', vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = parts.join(' · ');
+    const bad = st.state === 'failed' || st.state === 'stalled';
+    item.iconPath = new vscode.ThemeIcon(st.state === 'reconciling' ? 'sync~spin' : bad ? 'error' : st.state === 'suspended' ? 'debug-pause' : 'cloud', bad ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined);
+    const md = new vscode.MarkdownString();
+    md.appendText(`${f.kind} ${f.namespace}/${f.name}\n${fluxStateLabel(st.state)}${st.reason ? ` (${st.reason})` : ''}: ${st.message}`);
+    if (f.applied) md.appendText(`\nApplied: ${f.applied}${f.release ? ` (release ${f.release})` : ''}`);
+    if (f.attempted && f.attempted !== f.applied) md.appendText(`\nLast attempted: ${f.attempted}`);
+    if (f.source) md.appendText(`\nSource: ${f.source.kind} ${f.source.namespace}/${f.source.name}${f.source.revision ? ` at ${f.source.revision}` : ''}${f.source.status && f.source.status.state !== 'ready' ? ` — ${fluxStateLabel(f.source.status.state)}: ${f.source.status.message}` : ''}`);
+    item.tooltip = md;
+    item.contextValue = `;fluxObject;${st.state === 'suspended' ? 'suspended' : 'active'};`;
     return item;
   }
 }
