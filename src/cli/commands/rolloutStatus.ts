@@ -23,7 +23,7 @@ const flags = {
   statefulset: { type: 'string', description: 'a StatefulSet', valueName: 'S' },
   daemonset: { type: 'string', description: 'a DaemonSet', valueName: 'S' },
   rollout: { type: 'string', description: 'an Argo Rollout', valueName: 'R' },
-  object: { type: 'string', description: "one Deployment/StatefulSet/DaemonSet/Rollout as JSON: prints kubectl's verdict, no cluster needed", valueName: 'FILE.json' },
+  object: { type: 'string', description: "one Deployment/StatefulSet/DaemonSet/Rollout (or Flux Kustomization/HelmRelease) as JSON: prints kubectl's verdict, no cluster needed", valueName: 'FILE.json' },
   watch: { type: 'boolean', description: 'wait until the rollout is done or failed' },
   timeout: { type: 'string', description: 'with --watch: give up after this long (90s, 5m, 1h; default: no limit)', valueName: 'DURATION' },
   kubeconfig: { type: 'string', description: 'kubeconfig file (default: KUBECONFIG, else ~/.kube/config)', valueName: 'FILE' },
@@ -59,7 +59,9 @@ revision cannot start — ImagePullBackOff, CrashLoopBackOff, OOMKilled — wher
 progress deadline, and when an Argo CD sync started meanwhile fails. With --env and a healthUrl for the
 environment, done also needs that URL to answer 2xx once rolled out (else exit 1, HealthCheckFailed).
 Without --watch: exit 0 done, 1 failed, 3 still progressing. Bad input: exit 2.
---object prints kubectl's verdict as {"state":"done"|"progressing"|"failed","message":...}.
+--object prints kubectl's verdict as {"state":"done"|"progressing"|"failed","message":...}; for a Flux
+Kustomization or HelmRelease, Flux's readiness (kstatus): done when Ready, failed when Ready=False, Stalled
+or suspended, else progressing.
 
 ${flagHelp(flags)}`,
   async run(argv: readonly string[], io: CliIO): Promise<number> {

@@ -29,6 +29,8 @@ export interface Environment {
   readonly cluster?: { readonly context?: string; readonly namespace?: string };
   readonly workload?: { readonly kind: WorkloadKind; readonly name: string };
   readonly argocd?: { readonly application: string; readonly namespace: string };
+  /** the Flux Kustomization or HelmRelease that applies the environment */
+  readonly flux?: { readonly kind: 'Kustomization' | 'HelmRelease'; readonly name: string; readonly namespace: string };
   /** id of the environment this one receives images from */
   readonly promoteFrom?: string;
   /** ids of the environments that receive images from this one */
@@ -88,6 +90,7 @@ export interface EnvironmentConfig {
   readonly cluster?: { readonly context?: string; readonly namespace?: string };
   readonly workload?: string;
   readonly argocd?: { readonly application: string; readonly namespace?: string };
+  readonly flux?: { readonly kustomization?: string; readonly helmRelease?: string; readonly namespace?: string };
   readonly promoteFrom?: string;
   readonly protected?: boolean;
   readonly healthUrl?: string;

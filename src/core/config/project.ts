@@ -147,6 +147,7 @@ function fromConfig(ec: EnvironmentConfig, gitopsRoot: string, loc: (...keys: (s
     cluster: ec.cluster,
     workload,
     argocd: ec.argocd ? { application: ec.argocd.application, namespace: ec.argocd.namespace ?? 'argocd' } : undefined,
+    flux: fluxOf(ec.flux),
     promoteFrom: ec.promoteFrom,
     promotesTo: [],
     protected: ec.protected ?? false,
@@ -166,6 +167,15 @@ function parsePathAt(path: string | readonly string[], location: SourceLocation)
     if (err instanceof PilotError) throw inputError(err.code, err.message, { location, hint: err.hint });
     throw err;
   }
+}
+
+/** `flux: { kustomization | helmRelease, namespace }` (validated by the schema: exactly one of the two). */
+function fluxOf(f: EnvironmentConfig['flux']): Environment['flux'] {
+  if (!f) return undefined;
+  const namespace = f.namespace ?? 'flux-system';
+  if (f.kustomization) return { kind: 'Kustomization', name: f.kustomization, namespace };
+  if (f.helmRelease) return { kind: 'HelmRelease', name: f.helmRelease, namespace };
+  return undefined;
 }
 
 /** Resolves `rel` inside `root`; a path that leaves the root (../../etc/passwd, /etc/passwd) is refused. */

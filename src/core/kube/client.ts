@@ -1,21 +1,20 @@
 /**
- * HTTP to one cluster (one kubeconfig context), with client-node's authentication machinery: TLS
- * material, bearer tokens, exec credential plugins (`aws eks get-token`), auth providers and proxy agents
- * all come from the KubeConfig (`applyOptions`, `createAgent`: what client-node's own API clients call).
+ * HTTP to one cluster (one kubeconfig context), with client-node's authentication machinery through its
+ * public API: TLS material, bearer tokens, auth providers and proxy agents come from the KubeConfig's
+ * `applyToHTTPSOptions`; exec credential plugins (`aws eks get-token`) run in ./execCredential.
  * The requests themselves are ours (node's http/https), because a list+watch loop needs what
  * client-node's `Watch` does not give: the Status body of a refused watch (401/403 say why), every byte's
  * arrival for a watchdog, a socket we can destroy, and keep-alive connections reused across list calls.
  *
- * Two client-node exec-auth behaviours are worked around here: the plugin's `env` entries are written
- * into `process.env` by client-node (restored right after the plugin is spawned, so nothing leaks into
- * the extension host), and a cached token is kept until its expiry even when the server rejects it
- * (dropped on a 401, so the next attempt runs the plugin again, as kubectl does).
+ * A credential the server rejects (401) is dropped and the request tried once more with a fresh one from
+ * the plugin, as kubectl does.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, User } from '@kubernetes/client-node';
 import { registerSecret } from '../log';
 import { ExecCredentialError, KubeApiError, type KubeStatus } from './errors';
+import { execCredentials, type ExecConfig, type ExecCredential } from './execCredential';
 import type { ContextInfo } from './kubeconfig';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -49,12 +48,6 @@ export interface ClientCounters {
   requests: number;
   watchesOpened: number;
   openWatches: number;
-}
-
-/** What client-node's KubeConfig does internally (private in its typings, public at runtime). */
-interface SdkInternals {
-  applyOptions(opts: https.RequestOptions & { headers: Record<string, string> }): Promise<void>;
-  createAgent(cluster: unknown, agentOptions: https.AgentOptions): http.Agent;
 }
 
 interface Prepared {
@@ -252,35 +245,62 @@ export class KubeClient {
 
   /** Headers (credentials) for one request, and the connection pool for the TLS material in use. */
   private async prepare(): Promise<Prepared> {
-    const opts: https.RequestOptions & { headers: Record<string, string> } = { headers: {} };
     const user = this.kc.getCurrentUser();
-    const envNames: string[] = Array.isArray(user?.exec?.env) ? (user!.exec.env as Array<{ name?: unknown }>).map((e) => String(e.name)) : [];
-    const saved = envNames.map((n) => [n, process.env[n]] as const);
-    let applied: Promise<void>;
-    try {
-      // client-node's applyOptions (TLS material + Authorization from a token, an exec plugin or an auth
-      // provider) is private in its typings but is what all of its own clients call. It spawns the exec
-      // plugin synchronously inside this call, after writing exec.env into process.env: restore the
-      // environment before anything else runs.
-      applied = (this.kc as unknown as SdkInternals).applyOptions(opts);
-    } finally {
-      for (const [n, v] of saved) {
-        if (v === undefined) delete process.env[n];
-        else process.env[n] = v;
+    const cluster = this.kc.getCurrentCluster();
+    const exec = execOf(user);
+    let credential: ExecCredential | undefined;
+    if (exec) {
+      try {
+        credential = await execCredentials.get(exec, cluster ?? undefined);
+      } catch (err) {
+        throw err instanceof ExecCredentialError ? err : new ExecCredentialError(err instanceof Error ? err.message : String(err), err);
       }
     }
+    const opts: https.RequestOptions & { headers: Record<string, string> } = { headers: {} };
     try {
-      await applied;
+      // client-node's public applyToHTTPSOptions: TLS material, tokens, auth providers, impersonation and
+      // proxy agents; exec plugins are ours (above), handed to it as the token / client certificate they gave
+      await this.effectiveConfig(credential).applyToHTTPSOptions(opts);
     } catch (err) {
-      if (user?.exec || user?.authProvider) throw new ExecCredentialError(err instanceof Error ? err.message : String(err), err);
+      if (user?.authProvider) throw new ExecCredentialError(err instanceof Error ? err.message : String(err), err);
       throw err;
     }
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'gitops-pilot' };
     for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-    if (user?.username && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+    if (opts.auth && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     const auth = headers.Authorization;
     if (auth) registerSecret(auth.replace(/^\S+\s+/, ''));
     return { headers, agent: this.agentFor(opts) };
+  }
+
+  /**
+   * A KubeConfig of the current context only, with the exec plugin replaced by what it handed out, and a
+   * plain-http server marked so client-node's agent factory accepts it (kubectl allows http: kubectl proxy,
+   * local simulators). Built with public calls only (loadFromOptions).
+   */
+  private effectiveConfig(credential: ExecCredential | undefined): KubeConfig {
+    const user = this.kc.getCurrentUser();
+    const cluster = this.kc.getCurrentCluster();
+    const ctx = this.kc.getContextObject(this.kc.getCurrentContext());
+    const exec = execOf(user);
+    const kc = new this.sdk.KubeConfig();
+    const effectiveUser = user
+      ? {
+          ...user,
+          exec: undefined,
+          ...(exec && user.authProvider && !user.exec ? { authProvider: undefined } : {}),
+          ...(credential?.token ? { token: credential.token } : {}),
+          ...(credential?.clientCertificateData ? { certData: b64(credential.clientCertificateData), certFile: undefined, keyData: b64(credential.clientKeyData ?? ''), keyFile: undefined } : {}),
+        }
+      : undefined;
+    const effectiveCluster = cluster ? { ...cluster, ...(cluster.server.startsWith('http:') ? { skipTLSVerify: true } : {}) } : undefined;
+    kc.loadFromOptions({
+      clusters: effectiveCluster ? [effectiveCluster] : [],
+      users: effectiveUser ? [effectiveUser] : [],
+      contexts: ctx ? [ctx] : [],
+      currentContext: this.kc.getCurrentContext(),
+    });
+    return kc;
   }
 
   /** One keep-alive pool per TLS material (it changes only when an exec plugin hands out a new client certificate). */
@@ -291,9 +311,9 @@ export class KubeClient {
     if (this.agent?.key === key) return this.agent.agent;
     this.agent?.agent.destroy();
     let agent: http.Agent;
-    if (cluster?.proxyUrl) {
-      // client-node builds the proxy agents (socks, http and https proxies)
-      agent = (this.kc as unknown as SdkInternals).createAgent(cluster, { ...tls, keepAlive: true });
+    if (cluster?.proxyUrl && opts.agent instanceof http.Agent) {
+      // client-node built the proxy agent (socks, http and https proxies) in applyToHTTPSOptions
+      agent = opts.agent;
     } else if (this.server.startsWith('http:')) {
       // plain http (kubectl proxy, local simulators): allowed, as kubectl allows it
       agent = new http.Agent({ keepAlive: true });
@@ -304,21 +324,27 @@ export class KubeClient {
     return agent;
   }
 
-  /** Drops a cached exec-plugin token so the next request runs the plugin again. True if there was one. */
+  /** Drops a cached exec-plugin credential so the next request runs the plugin again. True if there was one. */
   private forgetExecToken(): boolean {
-    const user = this.kc.getCurrentUser();
-    if (!user?.exec && !user?.authProvider) return false;
-    const authenticators = (this.sdk.KubeConfig as unknown as { authenticators?: Array<{ tokenCache?: Record<string, unknown> }> }).authenticators ?? [];
-    let dropped = false;
-    for (const a of authenticators) {
-      if (a.tokenCache && a.tokenCache[user.name]) {
-        a.tokenCache[user.name] = null;
-        dropped = true;
-      }
-    }
-    return dropped;
+    const exec = execOf(this.kc.getCurrentUser());
+    return exec ? execCredentials.forget(exec, this.kc.getCurrentCluster() ?? undefined) : false;
   }
 }
+
+/** The exec plugin of a kubeconfig user (also the legacy `auth-provider: {config: {exec}}` form). */
+function execOf(user: User | null | undefined): ExecConfig | undefined {
+  const exec = (user?.exec ?? (user?.authProvider?.config as { exec?: unknown } | undefined)?.exec) as Partial<ExecConfig> | undefined;
+  if (!exec || typeof exec.command !== 'string') return undefined;
+  return {
+    command: exec.command,
+    args: Array.isArray(exec.args) ? exec.args.map(String) : [],
+    env: Array.isArray(exec.env) ? exec.env.filter((e) => e && typeof e.name === 'string').map((e) => ({ name: e.name, value: String(e.value ?? '') })) : [],
+    ...(typeof exec.apiVersion === 'string' ? { apiVersion: exec.apiVersion } : {}),
+    ...(exec.provideClusterInfo ? { provideClusterInfo: true } : {}),
+  };
+}
+
+const b64 = (pem: string) => Buffer.from(pem, 'utf8').toString('base64');
 
 function parseStatus(text: string): KubeStatus | undefined {
   try {

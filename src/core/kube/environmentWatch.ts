@@ -13,7 +13,8 @@ import type { Informer, Subscription } from './informer';
 import type { ContextInfo } from './kubeconfig';
 import { computeLiveState, healthOf, summaryOf, type LiveState } from './liveState';
 import type { ImageRef } from '../gitops/message';
-import { formatLabelSelector, qualified, resourcePath, WORKLOAD_RESOURCES, type ResourceName } from './resources';
+import { fluxInfo, sourceRefOf, type FluxInfo, type FluxRef } from './flux';
+import { FLUX_RESOURCES, formatLabelSelector, qualified, resourcePath, WORKLOAD_RESOURCES, type ResourceName } from './resources';
 import type { KubeSession } from './session';
 
 /** Where an environment runs. */
@@ -24,6 +25,8 @@ export interface ClusterTarget {
   readonly namespace?: string;
   readonly workload: { readonly kind: WorkloadKind; readonly name: string };
   readonly argocd?: { readonly application: string; readonly namespace: string };
+  /** the Flux Kustomization / HelmRelease that applies it */
+  readonly flux?: FluxRef;
 }
 
 /**
@@ -46,7 +49,7 @@ export function configuredTarget(env: Environment, mapping?: ClusterMapping): Cl
   if (!workload) return undefined;
   const context = mapping?.context ?? env.cluster?.context;
   const namespace = mapping?.namespace ?? env.cluster?.namespace;
-  return { ...(context ? { context } : {}), ...(namespace ? { namespace } : {}), workload, ...(env.argocd ? { argocd: env.argocd } : {}) };
+  return { ...(context ? { context } : {}), ...(namespace ? { namespace } : {}), workload, ...(env.argocd ? { argocd: env.argocd } : {}), ...(env.flux ? { flux: env.flux } : {}) };
 }
 
 const CONNECTING: LiveState = { health: 'connecting', summary: 'connecting…', stale: false, replicaSets: [], pods: [], events: [], detailed: false };
@@ -77,6 +80,8 @@ export class EnvironmentWatch implements Disposable {
   private namespace = '';
   private workloadSub: Subscription | undefined;
   private appSub: Subscription | undefined;
+  /** the Flux object's kind in its namespace, and that namespace's GitRepositories */
+  private fluxSubs: { obj: Subscription; sources: Subscription } | undefined;
   private detailSubs: { pods?: Subscription; replicaSets?: Subscription; events?: Subscription; selector: string } | undefined;
   private detailHolders = 0;
   private missing: { checkedFor: string; error?: PilotError } | undefined;
@@ -152,6 +157,13 @@ export class EnvironmentWatch implements Disposable {
       this.workloadSub = this.session.pool.subscribe({ context: ctx.name, namespace: this.namespace, resource }, () => this.onWorkload());
       if (this.target.argocd) {
         this.appSub = this.session.pool.subscribe({ context: ctx.name, namespace: this.target.argocd.namespace, resource: 'applications' }, () => this.schedule());
+      }
+      if (this.target.flux) {
+        const ns = this.target.flux.namespace;
+        this.fluxSubs = {
+          obj: this.session.pool.subscribe({ context: ctx.name, namespace: ns, resource: FLUX_RESOURCES[this.target.flux.kind] }, () => this.schedule()),
+          sources: this.session.pool.subscribe({ context: ctx.name, namespace: ns, resource: 'gitrepositories' }, () => this.schedule()),
+        };
       }
       this.onWorkload();
     } catch (err) {
@@ -229,6 +241,9 @@ export class EnvironmentWatch implements Disposable {
     this.disposeDetail();
     this.workloadSub?.dispose();
     this.appSub?.dispose();
+    this.fluxSubs?.obj.dispose();
+    this.fluxSubs?.sources.dispose();
+    this.fluxSubs = undefined;
     this.workloadSub = undefined;
     this.appSub = undefined;
   }
@@ -276,6 +291,8 @@ export class EnvironmentWatch implements Disposable {
     const appInf = this.appSub?.informer;
     // the Argo CD application is part of the first state shown (no "Healthy" flashing to "Synced · Healthy")
     if (appInf && appInf.status === 'connecting') return { ...CONNECTING, ...where };
+    // the Flux object and its source too (no "Ready" flashing to "Ready, source at …")
+    if (this.fluxSubs && [this.fluxSubs.obj, this.fluxSubs.sources].some((sub) => sub.informer.status === 'connecting')) return { ...CONNECTING, ...where };
     const d = this.detailSubs;
     const detailed = !!d && [d.pods, d.replicaSets, d.events].every((s) => !s || s.informer.synced || s.informer.status === 'error');
     const app = appInf && this.target.argocd ? appInf.get(this.target.argocd.application) : undefined;
@@ -295,14 +312,17 @@ export class EnvironmentWatch implements Disposable {
       if (!appInf.synced && appInf.status === 'error' && appInf.error) argoError = this.translateMissingType(appInf, 'applications', 'Argo CD');
       else if (appInf.synced && !app) argoError = argoMissing(this.ctx.name, this.target.argocd.application, this.target.argocd.namespace);
     }
+    const { flux, fluxError } = this.fluxState();
     const detailError = [d?.pods, d?.replicaSets, d?.events].map((s) => s?.informer.error).find(Boolean);
     const warning = wInf.error ?? detailError ?? (appInf?.stale ? appInf.error : undefined);
-    const health = healthOf({ ...partial, error: undefined });
+    const health = healthOf({ ...partial, ...(flux ? { flux } : {}), error: undefined });
     const state: LiveState = {
       ...partial,
+      ...(flux ? { flux } : {}),
+      ...(fluxError ? { fluxError } : {}),
       ...where,
       health,
-      summary: summaryOf({ ...partial, health }, this.declared),
+      summary: summaryOf({ ...partial, ...(flux ? { flux } : {}), health }, this.declared),
       stale: wInf.stale,
       ...(warning ? { warning } : {}),
       ...(argoError ? { argoError } : {}),
@@ -310,10 +330,24 @@ export class EnvironmentWatch implements Disposable {
     return state;
   }
 
+  /** The Flux object with its source, or why it cannot be shown. */
+  private fluxState(): { flux?: FluxInfo; fluxError?: PilotError } {
+    const ref = this.target.flux;
+    const subs = this.fluxSubs;
+    if (!ref || !subs || !this.ctx) return {};
+    const inf = subs.obj.informer;
+    if (!inf.synced && inf.status === 'error' && inf.error) return { fluxError: this.translateMissingType(inf, FLUX_RESOURCES[ref.kind], 'Flux') };
+    const obj = inf.get(ref.name);
+    if (!obj) return inf.synced ? { fluxError: fluxMissing(this.ctx.name, ref) } : {};
+    const src = sourceRefOf(obj);
+    const source = src && src.namespace === ref.namespace && src.kind === 'GitRepository' ? subs.sources.informer.get(src.name) : undefined;
+    return { flux: fluxInfo(obj, source) };
+  }
+
   private translateMissingType(inf: Informer, resource: ResourceName, product: string): PilotError {
     const e = inf.error!;
     const cause = e.cause;
-    if ((resource === 'rollouts' || resource === 'applications') && cause instanceof KubeApiError && cause.statusCode === 404) return crdMissing(this.ctx!, qualified(resource), product);
+    if ((resource === 'rollouts' || resource === 'applications' || resource === 'kustomizations' || resource === 'helmreleases' || resource === 'gitrepositories') && cause instanceof KubeApiError && cause.statusCode === 404) return crdMissing(this.ctx!, qualified(resource), product);
     return e;
   }
 
@@ -328,6 +362,12 @@ export class EnvironmentWatch implements Disposable {
 function argoMissing(context: string, application: string, namespace: string): PilotError {
   return new PilotError('kube.argoAppMissing', `Argo CD application "${application}" was not found in namespace ${namespace} (context "${context}")`, {
     hint: 'Check argocd.application and argocd.namespace in gitops-pilot.yaml',
+  });
+}
+
+function fluxMissing(context: string, ref: FluxRef): PilotError {
+  return new PilotError('kube.fluxObjectMissing', `Flux ${ref.kind} "${ref.name}" was not found in namespace ${ref.namespace} (context "${context}")`, {
+    hint: `Check flux.${ref.kind === 'Kustomization' ? 'kustomization' : 'helmRelease'} and flux.namespace in gitops-pilot.yaml (flux get ${ref.kind === 'Kustomization' ? 'kustomizations' : 'helmreleases'} -A lists them)`,
   });
 }
 

@@ -10,6 +10,7 @@ import type { ImageRef } from '../gitops/message';
 import { registryOf, tryParseImageReference } from '../images/reference';
 import { rolloutStatus, type RolloutVerdict } from './rolloutStatus';
 import { formatLabelSelector, type KubeObject } from './resources';
+import { fluxStateLabel, type FluxInfo } from './flux';
 
 export interface ContainerImage {
   readonly container: string;
@@ -122,6 +123,9 @@ export interface LiveState {
   readonly events: readonly EventInfo[];
   readonly argo?: ArgoAppInfo;
   readonly argoError?: PilotError;
+  /** the environment's Flux Kustomization / HelmRelease and its source */
+  readonly flux?: FluxInfo;
+  readonly fluxError?: PilotError;
   readonly drift?: Drift;
   readonly stuck?: Stuck;
   /** whether pods, ReplicaSets and events were watched for this state */
@@ -495,18 +499,18 @@ export function computeLiveState(input: LiveInputs): Omit<LiveState, 'health' | 
 }
 
 /** The state's health: what the icon shows. */
-export function healthOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'drift' | 'argo'>): LiveHealth {
+export function healthOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'drift' | 'argo' | 'flux'>): LiveHealth {
   if (s.error) return 'error';
   const w = s.workload;
   if (!w) return 'connecting';
-  if (w.verdict.state === 'failed' || s.stuck || s.argo?.health === 'Degraded' || s.argo?.health === 'Missing') return 'degraded';
+  if (w.verdict.state === 'failed' || s.stuck || s.argo?.health === 'Degraded' || s.argo?.health === 'Missing' || s.flux?.status.state === 'failed' || s.flux?.status.state === 'stalled') return 'degraded';
   if (w.verdict.state === 'progressing') return 'progressing';
   if (s.drift?.drifted || s.argo?.sync === 'OutOfSync') return 'drift';
   return 'healthy';
 }
 
 /** `demo-app 1.0.5 · Synced · Healthy`, `demo-app 1.0.5 · Progressing 2/3`, `demo-app 1.0.4 · OutOfSync · drift (git: 1.0.5)` */
-export function summaryOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'drift' | 'argo' | 'health'>, declared?: ImageRef): string {
+export function summaryOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'drift' | 'argo' | 'flux' | 'health'>, declared?: ImageRef): string {
   if (s.error) return s.error.message;
   const w = s.workload;
   if (!w) return 'connecting…';
@@ -516,9 +520,10 @@ export function summaryOf(s: Pick<LiveState, 'error' | 'workload' | 'stuck' | 'd
   const name = repo.slice(repo.lastIndexOf('/') + 1);
   const parts = [`${name}${first ? ` ${imageLabel(first)}` : ''}`];
   if (s.argo?.sync) parts.push(s.argo.sync);
+  if (s.flux) parts.push(`Flux ${fluxStateLabel(s.flux.status.state)}`);
   switch (s.health) {
     case 'degraded':
-      parts.push(s.stuck ? s.stuck.reason : w.verdict.state === 'failed' ? failedReason(w.verdict) : `${s.argo?.health ?? 'Degraded'}`);
+      parts.push(s.stuck ? s.stuck.reason : w.verdict.state === 'failed' ? failedReason(w.verdict) : s.flux && !s.argo ? (s.flux.status.reason ?? 'Degraded') : `${s.argo?.health ?? 'Degraded'}`);
       break;
     case 'progressing':
       parts.push(w.paused ? `Paused${w.verdict.canary ? ` ${w.verdict.canary.weight ?? 0}%` : ''}` : `Progressing ${w.verdict.ready ?? 0}/${w.verdict.desired ?? 0}`);

@@ -1,7 +1,7 @@
 /** The Kubernetes resources GitOps Pilot reads and writes, and their API paths. */
 import type { WorkloadKind } from '../config/model';
 
-export type ResourceName = 'namespaces' | 'pods' | 'events' | 'replicasets' | 'deployments' | 'statefulsets' | 'daemonsets' | 'rollouts' | 'applications' | 'analysisruns';
+export type ResourceName = 'namespaces' | 'pods' | 'events' | 'replicasets' | 'deployments' | 'statefulsets' | 'daemonsets' | 'rollouts' | 'applications' | 'analysisruns' | 'kustomizations' | 'helmreleases' | 'gitrepositories';
 
 export interface ResourceType {
   readonly name: ResourceName;
@@ -23,7 +23,13 @@ export const RESOURCES: Readonly<Record<ResourceName, ResourceType>> = {
   rollouts: { name: 'rollouts', group: 'argoproj.io', version: 'v1alpha1', kind: 'Rollout', namespaced: true },
   applications: { name: 'applications', group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespaced: true },
   analysisruns: { name: 'analysisruns', group: 'argoproj.io', version: 'v1alpha1', kind: 'AnalysisRun', namespaced: true },
+  kustomizations: { name: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', version: 'v1', kind: 'Kustomization', namespaced: true },
+  helmreleases: { name: 'helmreleases', group: 'helm.toolkit.fluxcd.io', version: 'v2', kind: 'HelmRelease', namespaced: true },
+  gitrepositories: { name: 'gitrepositories', group: 'source.toolkit.fluxcd.io', version: 'v1', kind: 'GitRepository', namespaced: true },
 };
+
+/** The resource of a Flux kind. */
+export const FLUX_RESOURCES = { Kustomization: 'kustomizations', HelmRelease: 'helmreleases' } as const;
 
 export const WORKLOAD_RESOURCES: Readonly<Record<WorkloadKind, ResourceName>> = {
   deployment: 'deployments',

@@ -3,7 +3,7 @@
  * DaemonSet, and the verdict `kubectl argo rollouts status` prints for an Argo Rollout.
  *
  * Ported from kubectl's `pkg/polymorphichelpers/rollout_status.go` (Deployment, DaemonSet, StatefulSet)
- * and from Argo Rollouts' `utils/rollout/rolloututil.go` (GetRolloutPhase / CalculateRolloutPhase)
+ * (Flux Kustomizations and HelmReleases: ./flux's kstatus readiness) and from Argo Rollouts' `utils/rollout/rolloututil.go` (GetRolloutPhase / CalculateRolloutPhase)
  * and `utils/replicaset/canary.go` (current canary step and set weight). Works on plain JSON as the API
  * server returns it; no Kubernetes client library is involved.
  *
@@ -18,6 +18,8 @@
  * would give once the object went through the API server.
  */
 import { inputError } from '../errors';
+import { FLUX_GROUPS, fluxVerdict } from './flux';
+import type { KubeObject as FluxObject } from './resources';
 
 export type RolloutState = 'done' | 'progressing' | 'failed';
 
@@ -173,10 +175,14 @@ export function rolloutStatus(obj: unknown, opts: RolloutStatusOptions = {}): Ro
     case 'Rollout':
       if (group === 'argoproj.io') return argoRolloutStatus(o);
       break;
+    case 'Kustomization':
+    case 'HelmRelease':
+      if (group === FLUX_GROUPS[o.kind]) return fluxVerdict(o as unknown as FluxObject);
+      break;
   }
   const what = o.kind ? `${o.kind}${o.apiVersion ? ` (${o.apiVersion})` : ''}` : 'an object without a kind';
   throw inputError('rollout-status-unsupported-kind', `No rollout status for ${what}.`, {
-    hint: 'Rollout status is available for Deployment, StatefulSet and DaemonSet (apps/v1) and Argo Rollouts Rollout (argoproj.io/v1alpha1)',
+    hint: 'Rollout status is available for Deployment, StatefulSet and DaemonSet (apps/v1), Argo Rollouts Rollout (argoproj.io/v1alpha1) and Flux Kustomization / HelmRelease',
   });
 }
 

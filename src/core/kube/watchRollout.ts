@@ -7,10 +7,13 @@
  * `expect`, the watch waits for the workload to run that image before kubectl's rules may say done,
  * and a failed Argo CD sync started after the watch began fails it. A pod of the new revision that
  * cannot start (ImagePullBackOff, CrashLoopBackOff, OOMKilled, ...) fails it at once, where kubectl
- * would wait for the progress deadline (10 minutes by default).
+ * would wait for the progress deadline (10 minutes by default). With Flux, the watch waits the same way
+ * (the message says what Flux applied and fetched), and a failed or stalled reconcile started after the
+ * watch began fails it.
  */
 import { cancelled, isCancelled, type PilotError } from '../errors';
 import { EnvironmentWatch, PERMANENT_ERRORS, type ClusterTarget } from './environmentWatch';
+import { fluxStateLabel, shortRevision } from './flux';
 import { checkHealthUrl, validateHealthUrl, type HealthCheckOptions } from './healthCheck';
 import { failedReason, relevantImages, runsDeclared, type LiveState } from './liveState';
 import type { ImageRef } from '../gitops/message';
@@ -69,8 +72,13 @@ export function evaluateRollout(live: LiveState, opts: EvaluateOptions = {}): Ro
     if (op && (op.phase === 'Failed' || op.phase === 'Error') && op.startedAt && Date.parse(op.startedAt) >= since - 1000) {
       return { ...base, state: 'failed', reason: 'SyncFailed', message: `Argo CD could not sync ${live.argo!.name}: ${op.message ?? op.phase}` };
     }
+    const flux = live.flux;
+    if (flux && (flux.status.state === 'failed' || flux.status.state === 'stalled') && flux.status.since && Date.parse(flux.status.since) >= since - 1000) {
+      return { ...base, state: 'failed', reason: flux.status.reason ?? 'FluxFailed', message: `Flux could not apply ${flux.kind} ${flux.name}: ${flux.status.message}` };
+    }
     const argo = live.argo ? `; Argo CD: ${live.argo.sync ?? 'Unknown'}${op?.phase === 'Running' ? ', syncing' : ''}` : '';
-    return { ...base, state: 'waiting', message: `Waiting for ${want} to reach the cluster (it runs ${run ?? 'nothing yet'})${argo}` };
+    const fluxText = flux ? `; Flux: ${fluxStateLabel(flux.status.state)}${flux.applied ? `, applied ${shortRevision(flux.applied)}` : ''}${flux.source?.revision ? `, source at ${shortRevision(flux.source.revision)}` : ''}` : '';
+    return { ...base, state: 'waiting', message: `Waiting for ${want} to reach the cluster (it runs ${run ?? 'nothing yet'})${argo}${fluxText}` };
   }
   switch (w.verdict.state) {
     case 'done':

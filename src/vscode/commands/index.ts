@@ -12,7 +12,9 @@ import { promoteTo } from './promoteTo';
 import { promoteToProduction } from './promoteToProduction';
 import { promoteToStaging } from './promoteToStaging';
 import { pushImage } from './pushImage';
+import { reconcileFlux } from './reconcileFlux';
 import { refreshArgoApp } from './refreshArgoApp';
+import { resumeFlux } from './resumeFlux';
 import { refreshEnvironments } from './refreshEnvironments';
 import { refreshImages } from './refreshImages';
 import { rollBack } from './rollBack';
@@ -22,6 +24,7 @@ import { setImageTag } from './setImageTag';
 import { ship } from './ship';
 import { showLog } from './showLog';
 import { showRolloutDetails } from './showRolloutDetails';
+import { suspendFlux } from './suspendFlux';
 import { syncArgoApp } from './syncArgoApp';
 import type { CommandDef } from './types';
 import { watchRollout } from './watchRollout';
@@ -50,6 +53,9 @@ export const allCommands: readonly CommandDef[] = [
   selectKubeContext,
   syncArgoApp,
   refreshArgoApp,
+  reconcileFlux,
+  suspendFlux,
+  resumeFlux,
   promoteCanary,
   abortRollout,
 ];

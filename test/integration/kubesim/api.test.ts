@@ -29,6 +29,9 @@ describe('API: discovery', () => {
     assert.deepEqual(apis.body.groups.map((g: { name: string; preferredVersion: { groupVersion: string } }) => [g.name, g.preferredVersion.groupVersion]), [
       ['apps', 'apps/v1'],
       ['argoproj.io', 'argoproj.io/v1alpha1'],
+      ['source.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io/v1'],
+      ['kustomize.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io/v1'],
+      ['helm.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io/v2'],
     ]);
     const core = await request(sim.url, 'GET', '/api/v1');
     const names = core.body.resources.map((r: { name: string }) => r.name);

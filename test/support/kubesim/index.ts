@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify as toYaml } from 'yaml';
 import { AnalysisRules, AnalysisRunController, type AnalysisRule } from './controllers/analysis';
 import { ApplicationController, type ApplicationApi, type ApplicationOperationHandler } from './controllers/application';
+import { FluxController } from './controllers/flux';
 import { DaemonSetController } from './controllers/daemonset';
 import { DeploymentController } from './controllers/deployment';
 import { Kubelet } from './controllers/kubelet';
@@ -132,6 +133,8 @@ export interface KubeSim {
   onApplicationOperation(handler: ApplicationOperationHandler): () => void;
   /** Argo CD application status writes for agents and tests */
   readonly argocd: ApplicationApi;
+  /** Flux: GitRepository URLs served from bare repositories on disk (`file://` URLs need no entry) */
+  readonly flux: { addRepository(url: string, bareDir: string): void };
   /**
    * Resolves with the first truthy value of `check`, evaluated now and after every change in the
    * store; rejects after `timeoutMs` (default 10 s) with `description`.
@@ -218,6 +221,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     new RolloutController(runtime, analysisRules);
     new AnalysisRunController(runtime, analysisRules);
   }
+  const flux = withControllers ? new FluxController(runtime) : undefined;
   const argocd: ApplicationApi = applications;
 
   for (const o of opts.objects ?? []) store.createObject(o);
@@ -320,6 +324,12 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       return applications.onOperation(handler);
     },
     argocd,
+    flux: {
+      addRepository: (url, bareDir) => {
+        if (!flux) throw new Error('kubesim: Flux needs the controllers (controllers: true)');
+        flux.addRepository(url, bareDir);
+      },
+    },
     waitFor: (check, o = {}) =>
       new Promise((resolve, reject) => {
         const timeoutMs = o.timeoutMs ?? 10_000;
@@ -363,3 +373,4 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
 }
 
 export * from './fixtures';
+export * from './fluxFixtures';

@@ -87,6 +87,19 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     group: 'argoproj.io', version: 'v1alpha1', resource: 'analysisruns', kind: 'AnalysisRun', singular: 'analysisrun', namespaced: true,
     shortNames: ['ar'], categories: [], subresources: [], crd: true, generation: 'non-metadata', fieldSelectors: [],
   },
+  // Flux (fluxcd.io CRDs, each with a status subresource; short names and the `flux` category as in their CRDs)
+  {
+    group: 'source.toolkit.fluxcd.io', version: 'v1', resource: 'gitrepositories', kind: 'GitRepository', singular: 'gitrepository', namespaced: true,
+    shortNames: ['gitrepo'], categories: ['flux'], subresources: ['status'], crd: true, generation: 'non-metadata', fieldSelectors: [],
+  },
+  {
+    group: 'kustomize.toolkit.fluxcd.io', version: 'v1', resource: 'kustomizations', kind: 'Kustomization', singular: 'kustomization', namespaced: true,
+    shortNames: ['ks'], categories: ['flux'], subresources: ['status'], crd: true, generation: 'non-metadata', fieldSelectors: [],
+  },
+  {
+    group: 'helm.toolkit.fluxcd.io', version: 'v2', resource: 'helmreleases', kind: 'HelmRelease', singular: 'helmrelease', namespaced: true,
+    shortNames: ['hr'], categories: ['flux'], subresources: ['status'], crd: true, generation: 'non-metadata', fieldSelectors: [],
+  },
 ];
 
 export function apiVersionOfType(rt: ResourceType): string {

@@ -184,6 +184,19 @@ const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col('Sync Status'), col('Health Status'), col('Revision', 'string', 10), col('Project', 'string', 10)],
     cells: (o) => [o.metadata.name, o.status?.sync?.status ?? null, o.status?.health?.status ?? null, o.status?.sync?.revision ?? null, o.spec?.project ?? null],
   },
+  // Flux CRDs' additionalPrinterColumns: Age, Ready (the Ready condition's status), Status (its message)
+  gitrepositories: {
+    columns: [NAME, col('URL'), col('Age', 'date'), col('Ready'), col('Status')],
+    cells: (o, now) => [o.metadata.name, o.spec?.url ?? null, ageOf(o.metadata.creationTimestamp, now), readyCondition(o)?.status ?? null, readyCondition(o)?.message ?? null],
+  },
+  kustomizations: {
+    columns: [NAME, col('Age', 'date'), col('Ready'), col('Status')],
+    cells: (o, now) => [o.metadata.name, ageOf(o.metadata.creationTimestamp, now), readyCondition(o)?.status ?? null, readyCondition(o)?.message ?? null],
+  },
+  helmreleases: {
+    columns: [NAME, col('Age', 'date'), col('Ready'), col('Status')],
+    cells: (o, now) => [o.metadata.name, ageOf(o.metadata.creationTimestamp, now), readyCondition(o)?.status ?? null, readyCondition(o)?.message ?? null],
+  },
   rollouts: {
     columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age', 'date')],
     cells: (o, now) => [o.metadata.name, o.spec?.replicas ?? null, o.status?.replicas ?? null, o.status?.updatedReplicas ?? null, o.status?.availableReplicas ?? null, ageOf(o.metadata.creationTimestamp, now)],
@@ -197,6 +210,10 @@ const PRINTERS: Record<string, Printer> = {
     cells: (o, now) => [o.metadata.name, ageOf(o.metadata.creationTimestamp, now)],
   },
 };
+
+function readyCondition(o: KubeObject): { status?: string; message?: string } | undefined {
+  return (Array.isArray(o.status?.conditions) ? o.status.conditions : []).find((c: { type?: string }) => c.type === 'Ready');
+}
 
 /** The READY / STATUS / RESTARTS columns of `kubectl get pods` (printPod). */
 export function podSummary(pod: KubeObject, now = Date.now()): { ready: string; status: string; restarts: string } {

@@ -11,8 +11,7 @@
  * `argocd.argoproj.io/refresh` annotation (the simulator's Application controller removes it afterwards,
  * as Argo CD does). Tests may shorten the poll with `pollMs`; the product never relies on it.
  */
-import { spawnSync } from 'node:child_process';
-import { readDeclaredImage } from '../../../src/core/gitops/readImage';
+import { applyDesired, desiredAt, gitBare, runsDesired, type DesiredWorkload } from '../gitopsSource';
 import type { KubeSim } from '../kubesim';
 import type { ApplicationApi, ApplicationOperationRequest } from '../kubesim/controllers/application';
 
@@ -41,10 +40,7 @@ export interface ArgoAgent {
 export const ARGO_RECONCILIATION_MS = 120_000;
 export const ARGO_RECONCILIATION_JITTER_MS = 60_000;
 
-interface Desired {
-  image: string;
-  replicas?: number;
-}
+type Desired = DesiredWorkload;
 
 export interface ArgoAgentOptions {
   /** a fixed poll interval (tests); default: Argo CD's 120 s plus up to 60 s of jitter */
@@ -62,32 +58,13 @@ export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentA
 
   const head = (): string => gitBare(bare, 'rev-parse', 'refs/heads/main');
 
-  function desired(rev: string, app: AgentApp): Desired | undefined {
-    const text = spawnSync('git', ['--git-dir', bare, 'show', `${rev}:${app.file}`], { encoding: 'utf8' });
-    if (text.status !== 0) return undefined;
-    try {
-      const d = readDeclaredImage(text.stdout, app.file, { kind: 'helm', path: ['image', 'tag'] });
-      if (!d.repository || !d.tag) return undefined;
-      const replicas = /^replicaCount:\s*(\d+)\s*$/m.exec(text.stdout)?.[1];
-      return { image: `${d.repository}:${d.tag}${d.digest ? `@${d.digest}` : ''}`, replicas: replicas ? Number(replicas) : undefined };
-    } catch {
-      return undefined;
-    }
-  }
-
-  function live(app: AgentApp): Desired | undefined {
-    const dep = sim.store.tryGet('deployments', app.namespace, app.deployment);
-    const c = dep?.spec?.template?.spec?.containers?.find((x: { name: string }) => x.name === app.container);
-    return c ? { image: c.image, replicas: dep!.spec.replicas } : undefined;
-  }
-
-  const inSync = (want: Desired, have: Desired | undefined) => have !== undefined && want.image === have.image && (want.replicas === undefined || want.replicas === have.replicas);
+  const desired = (rev: string, app: AgentApp): Desired | undefined => desiredAt(bare, rev, app.file);
 
   /** Compares git with the cluster; an auto-sync app out of sync gets a sync operation (as Argo CD's auto-sync does). */
   function reconcile(app: AgentApp, rev: string): void {
     const want = desired(rev, app);
     if (!want) return;
-    if (inSync(want, live(app))) {
+    if (runsDesired(sim.store, app.namespace, app.deployment, app.container, want)) {
       sim.argocd.setSyncStatus('argocd', app.application, { status: 'Synced', revision: rev });
       return;
     }
@@ -106,9 +83,7 @@ export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentA
       api.completeOperation('argocd', app.application, { phase: 'Failed', message: `${app.file} does not declare an image at ${rev.slice(0, 7)}`, revision: rev });
       return;
     }
-    const patch: Record<string, unknown> = { spec: { template: { spec: { containers: [{ name: app.container, image: want.image }] } } } };
-    if (want.replicas !== undefined) (patch.spec as Record<string, unknown>).replicas = want.replicas;
-    sim.store.patch('deployments', app.namespace, app.deployment, 'strategic', patch);
+    applyDesired(sim.store, app.namespace, app.deployment, app.container, want);
     api.completeOperation('argocd', app.application, { phase: 'Succeeded', revision: rev });
     sim.argocd.setSyncStatus('argocd', app.application, { status: 'Synced', revision: rev });
     log(`${app.application}: synced ${want.image} (${rev.slice(0, 7)})`);
@@ -169,10 +144,4 @@ export function startArgoAgent(sim: KubeSim, bare: string, apps: readonly AgentA
       unsubscribe();
     },
   };
-}
-
-function gitBare(bare: string, ...args: string[]): string {
-  const r = spawnSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr.trim()}`);
-  return r.stdout.trim();
 }

@@ -88,6 +88,17 @@ describe('loadProject', () => {
     assert.deepEqual(tags, ['7', '6']);
   });
 
+  test('flux: a Kustomization (namespace flux-system by default) or a HelmRelease', async () => {
+    const dir = folder({
+      'gitops-pilot.yaml': 'environments:\n  - { name: dev, file: d.yaml, flux: { kustomization: apps-dev } }\n  - { name: prod, file: p.yaml, flux: { helmRelease: web, namespace: prod } }\n',
+    });
+    const p = (await loadProject(dir))!;
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(p.environments.map((e) => e.flux), [{ kind: 'Kustomization', name: 'apps-dev', namespace: 'flux-system' }, { kind: 'HelmRelease', name: 'web', namespace: 'prod' }]);
+    const both = await loadProject(folder({ 'gitops-pilot.yaml': 'environments:\n  - { name: dev, file: d.yaml, flux: { kustomization: a, helmRelease: b } }\n' }));
+    assert.match(both!.problems.map((x) => x.message).join('\n'), /must not set "kustomization" and "helmRelease" together/);
+  });
+
   test('config order is kept; promotion puts sources first', async () => {
     const dir = folder({
       'gitops-pilot.yaml': 'environments:\n  - { name: prod, file: p.yaml, promoteFrom: staging }\n  - { name: staging, file: s.yaml, promoteFrom: dev }\n  - { name: dev, file: d.yaml }\n',

@@ -559,7 +559,7 @@ describe('rolloutStatus: input errors', () => {
       assert.fail('expected an error');
     } catch (err) {
       assert.ok(err instanceof PilotError);
-      assert.match(err.toUserString(), /Deployment, StatefulSet and DaemonSet \(apps\/v1\) and Argo Rollouts Rollout/);
+      assert.match(err.toUserString(), /Deployment, StatefulSet and DaemonSet \(apps\/v1\), Argo Rollouts Rollout \(argoproj\.io\/v1alpha1\) and Flux Kustomization \/ HelmRelease/);
     }
   });
 

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
 import { POD_PROBLEM_REASONS, type LiveHealth, type LiveState } from '../../../core/kube/liveState';
+import { fluxStateLabel, revisionCommit, shortRevision } from '../../../core/kube/flux';
 import { timeAgo } from '../../../core/util/time';
 import type { EnvironmentEntry } from '../../../core/workspace/environments';
 import { shortImage } from '../../format';
@@ -102,6 +103,36 @@ export class ArgoNode extends EnvChild {
     if (op) md.appendText(`\nLast operation: ${op.phase}${op.message ? ` — ${op.message}` : ''}${op.startedAt ? `, started ${op.startedAt}` : ''}`);
     item.tooltip = md;
     item.contextValue = ';argoApp;';
+    return item;
+  }
+}
+
+/** The Flux Kustomization / HelmRelease: readiness with its reason, what it applied, the source's revision. */
+export class FluxNode extends EnvChild {
+  readonly id: string;
+  constructor(parent: EnvironmentNode, private readonly state: LiveState) {
+    super(parent);
+    this.id = `${parent.id}:flux`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const f = this.state.flux!;
+    const st = f.status;
+    const parts = [f.name, fluxStateLabel(st.state)];
+    if (st.state !== 'ready' && st.reason) parts.push(st.reason);
+    if (f.applied) parts.push(`applied ${shortRevision(f.applied)}`);
+    if (f.source?.revision && revisionCommit(f.source.revision) !== f.appliedCommit) parts.push(`source at ${shortRevision(f.source.revision)}`);
+    const item = new vscode.TreeItem('Flux', vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = parts.join(' · ');
+    const bad = st.state === 'failed' || st.state === 'stalled';
+    item.iconPath = new vscode.ThemeIcon(st.state === 'reconciling' ? 'sync~spin' : bad ? 'error' : st.state === 'suspended' ? 'debug-pause' : 'cloud', bad ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined);
+    const md = new vscode.MarkdownString();
+    md.appendText(`${f.kind} ${f.namespace}/${f.name}\n${fluxStateLabel(st.state)}${st.reason ? ` (${st.reason})` : ''}: ${st.message}`);
+    if (f.applied) md.appendText(`\nApplied: ${f.applied}${f.release ? ` (release ${f.release})` : ''}`);
+    if (f.attempted && f.attempted !== f.applied) md.appendText(`\nLast attempted: ${f.attempted}`);
+    if (f.source) md.appendText(`\nSource: ${f.source.kind} ${f.source.namespace}/${f.source.name}${f.source.revision ? ` at ${f.source.revision}` : ''}${f.source.status && f.source.status.state !== 'ready' ? ` — ${fluxStateLabel(f.source.status.state)}: ${f.source.status.message}` : ''}`);
+    item.tooltip = md;
+    item.contextValue = `;fluxObject;${st.state === 'suspended' ? 'suspended' : 'active'};`;
     return item;
   }
 }

@@ -19,6 +19,7 @@ export function environmentContextValue(env: Environment, opts: { fileOk: boolea
   const workload = opts.target?.workload ?? env.workload;
   if (workload) tokens.push('cluster', `workload=${workload.kind}`);
   if (opts.target?.argocd ?? env.argocd) tokens.push('argocd');
+  if (opts.target?.flux ?? env.flux) tokens.push('flux');
   if (opts.mappedHere) tokens.push('mapped=workspace');
   tokens.push(opts.fileOk ? 'fileOk' : 'fileError');
   if (opts.hasTag) tokens.push('hasTag');

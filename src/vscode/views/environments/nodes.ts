@@ -6,7 +6,7 @@ import type { LiveState } from '../../../core/kube/liveState';
 import type { EnvironmentEntry, ProjectEntry } from '../../../core/workspace/environments';
 import { entryKey } from '../../../core/workspace/live';
 import { escapeMarkdown, imageText, shortImage } from '../../format';
-import { ArgoNode, EventsGroupNode, HEALTH_WORDS, healthIcon, LiveProblemNode, RolloutGroupNode, SHORT_ERRORS } from './clusterNodes';
+import { ArgoNode, EventsGroupNode, FluxNode, HEALTH_WORDS, healthIcon, LiveProblemNode, RolloutGroupNode, SHORT_ERRORS } from './clusterNodes';
 import { environmentContextValue } from './contextValue';
 import { HistoryNode } from './historyNodes';
 import { DetailNode, openAt, ProblemNode, TreeNode, type TreeContext } from './treeNode';
@@ -152,6 +152,8 @@ export class EnvironmentNode extends TreeNode {
     }
     if (state.argo) rows.push(new ArgoNode(this, state));
     else if (state.argoError) rows.push(new LiveProblemNode(this, `${id}:argo-error`, state.argoError.message, state.argoError.toUserString()));
+    if (state.flux) rows.push(new FluxNode(this, state));
+    else if (state.fluxError) rows.push(new LiveProblemNode(this, `${id}:flux-error`, state.fluxError.message, state.fluxError.toUserString()));
     rows.push(new RolloutGroupNode(this, state));
     rows.push(new EventsGroupNode(this, state));
     return rows;
