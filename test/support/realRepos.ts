@@ -87,7 +87,6 @@ export function editLocatorOf(c: RealCase): EditLocator | string {
   if (c.kustomizeImage !== undefined) return { kind: 'kustomize', image: c.kustomizeImage };
   if (c.container !== undefined) return { kind: 'manifest', container: c.container, workload: c.workload };
   if (c.path === undefined) return 'no locator (path, kustomizeImage or container) in cases.json';
-  if (c.path.includes('[')) return `the list-selector path ${c.path}`;
   if (c.workload !== undefined) return `a key path inside the workload ${c.workload} of a multi-document file`;
   return { kind: 'helm', path: parseKeyPath(c.path) };
 }
@@ -172,7 +171,9 @@ export function assertOnlyImageBytesChanged(c: RealCase, before: string, after: 
   const ops = diffLines(before, after);
   assert.ok(ops.some((o) => o.kind !== 'same'), 'the file changed');
   assert.equal(after.endsWith('\n'), before.endsWith('\n'), 'the final newline (or its absence) is kept');
-  const newValues = new Set([c.edit.tag, expectedReference(c), ...(c.edit.digest ? [c.edit.digest] : [])]);
+  // a tag key may hold `TAG@DIGEST` (Flux image automation's form): that is the tag and digest too
+  const tagDigest = c.edit.digest ? `${c.edit.tag}@${c.edit.digest}` : undefined;
+  const newValues = new Set([c.edit.tag, expectedReference(c), ...(c.edit.digest ? [c.edit.digest, tagDigest!] : [])]);
   let tagWritten = false;
 
   // within each run of changed lines, a removed and an inserted line with the same key and indentation are an
@@ -207,7 +208,7 @@ export function assertOnlyImageBytesChanged(c: RealCase, before: string, after: 
       // a whole reference: the repository bytes are untouched
       assert.ok(unquote(vb.raw).startsWith(`${c.expect.repository}:`) || unquote(vb.raw).startsWith(`${c.expect.repository}@`), `the old value ${vb.raw} starts with the repository`);
     }
-    if (value === c.edit.tag || value === expectedReference(c)) tagWritten = true;
+    if (value === c.edit.tag || value === expectedReference(c) || value === tagDigest) tagWritten = true;
   }
   for (const line of lone) {
     const v = splitValue(line);

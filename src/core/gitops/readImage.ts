@@ -1,7 +1,7 @@
 /** Reading the image an environment's file declares (the tag in git), in every form a locator reaches. */
 import { isScalar, type Node } from 'yaml';
 import type { SourceLocation } from '../errors';
-import { looksLikeReference, splitImageReference, tryParseImageReference } from '../images/reference';
+import { isValidDigest, isValidTag, looksLikeReference, splitImageReference, tryParseImageReference } from '../images/reference';
 import { findPair, locateNode, parseYaml, parseYamlStream, scalarString, type ParsedYaml } from '../yaml/document';
 import { deref, resolveHelmPath, resolveKustomizeImage, resolveManifestContainer, type ImageLocator, type ManifestLocator } from '../yaml/locate';
 
@@ -15,8 +15,11 @@ export interface DeclaredImage {
   readonly location: SourceLocation;
   /** true when the tag key is present in the file */
   readonly present: boolean;
-  /** `reference`: one scalar holds repository, tag and digest; `tag`: the tag alone (with keys beside it) */
-  readonly form?: 'tag' | 'reference';
+  /**
+   * `reference`: one scalar holds repository, tag and digest; `tag`: the tag alone (with keys beside it);
+   * `tag@digest`: a tag key holding `TAG@sha256:…` (the repository beside it, as Flux image automation writes)
+   */
+  readonly form?: 'tag' | 'reference' | 'tag@digest';
 }
 
 export function readDeclaredImage(text: string, file: string, locator: ImageLocator): DeclaredImage {
@@ -52,17 +55,49 @@ function fromReference(value: string | undefined): { repository?: string; tag?: 
   return { repository: nonEmpty(r.repository), tag: r.tag, digest: r.digest };
 }
 
+/** `4.0.0.433@sha256:…` in a tag key: the tag and its digest, the repository beside them. */
+export function splitTagDigest(leafKey: string, value: string | undefined): { tag: string; digest: string } | undefined {
+  if (!value || !/tag$/i.test(leafKey)) return undefined;
+  const at = value.indexOf('@');
+  if (at <= 0) return undefined;
+  const tag = value.slice(0, at);
+  const digest = value.slice(at + 1);
+  return isValidTag(tag) && isValidDigest(digest) ? { tag, digest } : undefined;
+}
+
+/**
+ * The repository of an Argo CD `parameters` entry `[name=image.tag].value`: the value of its sibling entry
+ * `[name=image.repository]` (as Argo CD Image Updater writes them), when there is one.
+ */
+function parameterRepository(p: ParsedYaml, path: readonly string[]): string | undefined {
+  if (path.length < 2 || path[path.length - 1] !== 'value') return undefined;
+  const m = /^(.*\[name=)(.*)tag\]$/i.exec(path[path.length - 2]!);
+  if (!m) return undefined;
+  try {
+    const r = resolveHelmPath(p, [...path.slice(0, -2), `${m[1]}${m[2]}repository]`, 'value']);
+    return isScalar(r.value) ? scalarString(r.value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function readHelm(p: ParsedYaml, path: readonly string[]): DeclaredImage {
   const leaf = resolveHelmPath(p, path);
   const value = isScalar(leaf.value) ? scalarString(leaf.value) : undefined;
   const node = leaf.value ?? leaf.pair?.key ?? leaf.parent;
   const location = locateNode(p, node as Node);
+  const sibling = (k: string) => scalarString(deref(p, findPair(leaf.parent, k)?.value));
+  const tagDigest = splitTagDigest(leaf.leafKey, value);
+  if (tagDigest) {
+    const registry = sibling('registry');
+    const repo = sibling('repository');
+    return { repository: nonEmpty(repo && registry && !repo.startsWith(`${registry}/`) ? `${registry}/${repo}` : repo), ...tagDigest, location, present: true, form: 'tag@digest' };
+  }
   if (holdsReference(leaf.leafKey, value)) {
     return { ...fromReference(value), location, present: leaf.pair !== undefined, form: 'reference' };
   }
-  const sibling = (k: string) => scalarString(deref(p, findPair(leaf.parent, k)?.value));
-  // image: {registry, repository, tag, digest}, or a flat imageTag next to image
-  let repository = leaf.leafKey === 'imageTag' ? sibling('image') : sibling('repository');
+  // image: {registry, repository, tag, digest}, or a flat imageTag next to image, or Argo CD parameters
+  let repository = leaf.leafKey === 'imageTag' ? sibling('image') : (sibling('repository') ?? parameterRepository(p, path));
   const registry = sibling('registry');
   if (repository && registry && !repository.startsWith(`${registry}/`)) repository = `${registry}/${repository}`;
   return {

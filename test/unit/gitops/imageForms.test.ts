@@ -46,6 +46,23 @@ spec:
 
 const cases: FormCase[] = [
   {
+    name: 'a tag key holding TAG@DIGEST (Flux image automation): tag and digest change in place, the repository beside it stays',
+    text: `image:\n  repository: ghcr.io/onedr0p/sonarr-develop\n  tag: 4.0.0.433@${D1}\n`,
+    locator: helm('image.tag'),
+    reads: { repository: 'ghcr.io/onedr0p/sonarr-develop', tag: '4.0.0.433', digest: D1 },
+    change: { tag: '4.0.0.500', digest: D2 },
+    lines: { 3: `  tag: 4.0.0.500@${D2}` },
+  },
+  {
+    name: 'a tag key holding TAG@DIGEST: a new tag alone drops the digest',
+    text: `image:\n  repository: ghcr.io/onedr0p/sonarr-develop\n  tag: "4.0.0.433@${D1}" # pinned\n`,
+    locator: helm('image.tag'),
+    reads: { repository: 'ghcr.io/onedr0p/sonarr-develop', tag: '4.0.0.433', digest: D1 },
+    change: { tag: '4.0.0.500' },
+    lines: { 3: '  tag: "4.0.0.500" # pinned' },
+  },
+
+  {
     name: 'a whole reference in a values key (chatops.image): only the tag changes',
     text: 'chatops:\n  image: gcr.io/team/chatops:87918a8 # CI writes this\n  replicas: 1\n',
     locator: helm('chatops.image'),
@@ -169,7 +186,8 @@ const cases: FormCase[] = [
     name: 'an Argo CD Application Helm parameter (parameters[name=image.tag].value)',
     text: 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: guestbook-dev\nspec:\n  source:\n    helm:\n      parameters:\n        - name: image.repository\n          value: ghcr.io/org/guestbook\n        - name: image.tag\n          value: "0.1.0"\n',
     locator: helm('spec.source.helm.parameters[name=image.tag].value'),
-    reads: { tag: '0.1.0' },
+    // the repository: the [name=image.repository] entry beside it
+    reads: { repository: 'ghcr.io/org/guestbook', tag: '0.1.0' },
     change: { tag: '0.2.0' },
     lines: { 12: '          value: "0.2.0"' },
   },

@@ -27,6 +27,14 @@ export function planHelm(ed: Editor, p: ParsedYaml, path: readonly string[], cha
     return;
   }
 
+  if (before.form === 'tag@digest') {
+    // one scalar `TAG@DIGEST`: the digest rule as everywhere (a new tag without a digest drops the old one)
+    const tag = change.tag ?? before.tag!;
+    const digest = change.digest === undefined ? before.digest : change.digest;
+    ed.setField(parent, parentPath, leafKey, digest ? `${tag}@${digest}` : tag, full);
+    return;
+  }
+
   if (change.tag !== undefined) ed.setField(parent, parentPath, leafKey, change.tag, full);
 
   if (change.digest !== undefined) {
