@@ -29,7 +29,7 @@ export function imageFeature(s: Services): ImageFeature {
 
 /** The project to build: the one holding a Dockerfile given from the explorer, one named by root, the only one, or a pick. */
 export async function pickImageProject(s: Services, arg: unknown): Promise<{ project: Project; dockerfile?: string }> {
-  await s.environments.ensureLoaded();
+  await s.workspace.ensureLoaded();
   const projects = requireImageProject(s.environments.projects.map((p) => p.project));
   if (arg instanceof vscode.Uri) {
     const file = arg.fsPath;
