@@ -39,7 +39,8 @@ describe('e2e smoke: Environments view → Open Values File', { timeout: 120_000
       [
         ['dev', 'demo-app 1.0.5'],
         ['staging', 'demo-app 1.0.4'],
-        ['prod', 'demo-app 1.0.3'],
+        // protected prod shows its promotion gate (no cluster here: nothing blocks it)
+        ['prod', 'demo-app 1.0.3 · ready'],
       ],
     );
     await wb.moveMouseAway();

@@ -92,7 +92,8 @@ suite('deployments from the editor', () => {
     };
     // expand dev's History as a user does: the refresh manager hears it and the workspace reads it
     await api.environmentsView.reveal((await historyRows()).history, { expand: true });
-    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', "dev's History to be read");
+    // a guard, not a wait: the read runs git in a loaded extension host (2 cores shared with the other tiers)
+    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', "dev's History to be read", 30_000);
     assert.equal((await historyRows()).rows[0], '1.0.5 → sha-0c0ffee');
 
     // the file edited in a terminal first (seen by the file watcher), then committed: only HEAD moves
