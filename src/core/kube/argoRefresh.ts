@@ -8,6 +8,7 @@
 import type { Environment } from '../config/model';
 import { isCancelled } from '../errors';
 import { refreshArgoApp } from './actions';
+import type { FluxRef } from './flux';
 import { reconcileFlux, type FluxTarget } from './fluxActions';
 import type { KubeSession } from './session';
 
@@ -29,11 +30,11 @@ export interface RefreshOutcome {
 export async function refreshAfterPush(
   session: () => KubeSession,
   result: PushOutcome,
-  opts: { readonly pushMode: false | 'direct' | 'branch' | 'pull-request'; readonly context?: string; readonly signal?: AbortSignal },
+  opts: { readonly pushMode: false | 'direct' | 'branch' | 'pull-request'; readonly context?: string; readonly signal?: AbortSignal; /** the workspace's pick over gitops-pilot.yaml's `flux:` */ readonly flux?: FluxRef },
 ): Promise<RefreshOutcome | undefined> {
   if (result.status !== 'pushed' || opts.pushMode !== 'direct') return undefined;
   const context = opts.context ?? result.env.cluster?.context;
-  const flux = result.env.flux;
+  const flux = opts.flux ?? result.env.flux;
   if (flux && !result.env.argocd) return reconcileAfterPush(session, { ...flux, ...(context ? { context } : {}) }, opts.signal);
   const app = result.env.argocd;
   if (!app) return undefined;
