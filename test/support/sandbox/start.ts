@@ -48,8 +48,8 @@ async function main(): Promise<void> {
     sandbox.docker ? `  Docker engine      ${sandbox.docker.host}` : '  Docker engine      not running',
     ...(sandbox.engine === 'flux'
       ? [
-          `  Flux               GitRepository flux-system/${FLUX_SOURCE} (fetched every minute) and a HelmRelease per environment (${ENVIRONMENTS.map((e) => fluxRelease(e.name)).join(', ')})`,
-          '                     each installs the chart with envs/<env>/values.yaml; "Reconcile now" applies a pushed commit at once',
+          `  Flux               GitRepository flux-system/${FLUX_SOURCE} (interval 1m0s) and a HelmRelease per environment (${ENVIRONMENTS.map((e) => fluxRelease(e.name)).join(', ')})`,
+          '                     each installs the chart with envs/<env>/values.yaml; GitOps Pilot asks Flux to reconcile after each push',
         ]
       : [
           '  Argo CD            an agent syncs dev and staging automatically; prod waits for "Sync now"',
