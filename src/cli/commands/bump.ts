@@ -29,7 +29,7 @@ const flags = {
 export const bump: CliCommand = {
   name: 'bump',
   summary: "set an environment's image tag, commit and push",
-  help: () => `Usage: gitops-pilot bump --env E --tag T [--container C] [--workload KIND/NAME] [--no-push] [--yes]\n\nEdits the environment's file (only the tag's bytes), commits it as "deploy(E): app OLD -> T" and pushes\n(rebasing and retrying if someone pushed first; never forcing), then asks the environment's Argo CD Application (argocd:\nin gitops-pilot.yaml) to refresh so the sync starts at once. Protected environments need --yes (else exit 2).\n\n${flagHelp(flags)}`,
+  help: () => `Usage: gitops-pilot bump --env E --tag T [--container C] [--workload KIND/NAME] [--no-push] [--yes]\n\nEdits the environment's file (only the tag's bytes), commits it as "deploy(E): app OLD -> T" and pushes\n(rebasing and retrying if someone pushed first; never forcing), then asks the environment's Argo CD Application (argocd:\nin gitops-pilot.yaml) to refresh, or its Flux Kustomization/HelmRelease (flux:) to reconcile, so the sync starts at once. Protected environments need --yes (else exit 2).\n\n${flagHelp(flags)}`,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { flags: f } = parseFlags(argv, flags, 'bump');
     const project = await requireProject(f.dir, io);

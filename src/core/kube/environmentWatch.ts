@@ -38,6 +38,8 @@ export interface ClusterMapping {
   readonly namespace?: string;
   /** `deployment/web` */
   readonly workload?: string;
+  /** the Kustomization / HelmRelease picked for the workload (over gitops-pilot.yaml's `flux:`) */
+  readonly flux?: FluxRef;
 }
 
 /**
@@ -49,7 +51,8 @@ export function configuredTarget(env: Environment, mapping?: ClusterMapping): Cl
   if (!workload) return undefined;
   const context = mapping?.context ?? env.cluster?.context;
   const namespace = mapping?.namespace ?? env.cluster?.namespace;
-  return { ...(context ? { context } : {}), ...(namespace ? { namespace } : {}), workload, ...(env.argocd ? { argocd: env.argocd } : {}), ...(env.flux ? { flux: env.flux } : {}) };
+  const flux = mapping?.flux ?? env.flux;
+  return { ...(context ? { context } : {}), ...(namespace ? { namespace } : {}), workload, ...(env.argocd ? { argocd: env.argocd } : {}), ...(flux ? { flux } : {}) };
 }
 
 const CONNECTING: LiveState = { health: 'connecting', summary: 'connecting…', stale: false, replicaSets: [], pods: [], events: [], detailed: false };

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { cancelled, toPilotError } from '../../core/errors';
 import type { ContextInfo } from '../../core/kube/kubeconfig';
-import { RESOURCES, resourcePath, WORKLOAD_RESOURCES } from '../../core/kube/resources';
+import type { FluxRef } from '../../core/kube/flux';
+import { fluxCandidates, workloadIdentity, type WorkloadIdentity } from '../../core/kube/fluxPick';
+import { FLUX_RESOURCES, RESOURCES, resourcePath, WORKLOAD_RESOURCES, type KubeObject } from '../../core/kube/resources';
 import type { KubeSession } from '../../core/kube/session';
 import { requireTrust } from '../deploy/run';
 import { requireRollouts } from '../kube/pick';
@@ -17,7 +19,8 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
  * Select Kubernetes Context…: where an environment runs, for this workspace — a context of the user's
  * kubeconfig (KUBECONFIG and the setting's files merged), a namespace and a workload, each picked from
  * what the cluster lists (typed when it cannot list them). Stored in the workspace state, not in
- * gitops-pilot.yaml (context names are personal); "Use gitops-pilot.yaml's mapping" removes it.
+ * gitops-pilot.yaml (context names are personal); "Use gitops-pilot.yaml's mapping" removes it. When the
+ * cluster runs Flux, the Kustomization / HelmRelease whose inventory holds the workload is offered last.
  * (node | envId, projectRoot?)
  */
 export const selectKubeContext: CommandDef = {
@@ -66,14 +69,57 @@ export const selectKubeContext: CommandDef = {
     const app = entry.env.app ?? entry.env.workload?.name;
     const defaultWorkload = current?.workload ? `${current.workload.kind}/${current.workload.name}` : (found.find((w) => app && w.endsWith(`/${app}`)) ?? found[0] ?? '');
     const workload = await pickOrType(found.length ? found : undefined, defaultWorkload, `Cluster of ${entry.env.name} (3/3): workload`, `deployment/NAME, statefulset/NAME, daemonset/NAME or rollout/NAME in ${namespace}`, /^(deployment|statefulset|daemonset|rollout)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
-    if (!parseWorkload(workload)) throw cancelled();
 
-    const mapping: ClusterMapping = { context: ctx.name, namespace, workload };
+    const parsed = parseWorkload(workload);
+    if (!parsed) throw cancelled();
+
+    // 4. the Flux object whose inventory holds the workload (skipped when the cluster has no Flux)
+    const flux = await pickFlux(session, ctx.name, workloadIdentity(parsed, namespace, await readObject(session, ctx.name, resourcePath(WORKLOAD_RESOURCES[parsed.kind], namespace, parsed.name), RESOURCES[WORKLOAD_RESOURCES[parsed.kind]].name)), {
+      env: entry.env.name,
+      ...(picked?.flux ? { current: picked.flux } : {}),
+      ...(entry.env.flux ? { configured: entry.env.flux } : {}),
+    });
+
+    const mapping: ClusterMapping = { context: ctx.name, namespace, workload, ...(flux ? { flux } : {}) };
     await rollouts.mappings.set(key, mapping);
-    s.log.info(`${entry.env.name} runs as ${workload} in ${namespace} (context ${ctx.name}), picked in this workspace`);
-    void vscode.window.showInformationMessage(`${entry.env.name} now shows ${workload} in ${namespace} (context ${ctx.name}) in this workspace.`);
+    const via = flux ? ` through ${flux.kind} ${flux.namespace}/${flux.name}` : '';
+    s.log.info(`${entry.env.name} runs as ${workload} in ${namespace} (context ${ctx.name})${via}, picked in this workspace`);
+    void vscode.window.showInformationMessage(`${entry.env.name} now shows ${workload} in ${namespace} (context ${ctx.name})${via} in this workspace.`);
   },
 };
+
+/**
+ * The Kustomization / HelmRelease that applies the workload, picked from those whose inventory holds it;
+ * undefined when the cluster has none (or no Flux) or the user keeps gitops-pilot.yaml's `flux:`.
+ */
+async function pickFlux(session: KubeSession, context: string, workload: WorkloadIdentity, o: { env: string; current?: FluxRef; configured?: FluxRef }): Promise<FluxRef | undefined> {
+  const objects: KubeObject[] = [];
+  for (const kind of ['Kustomization', 'HelmRelease'] as const) {
+    const res = FLUX_RESOURCES[kind];
+    const list = await readObject<{ items?: KubeObject[] }>(session, context, resourcePath(res), RESOURCES[res].name, 'list');
+    for (const item of list?.items ?? []) objects.push({ ...item, kind });
+  }
+  const candidates = fluxCandidates(objects, workload, o);
+  if (!candidates.length) return undefined;
+  type FluxItem = vscode.QuickPickItem & { ref?: FluxRef };
+  const keep = o.configured ? `$(discard) Use gitops-pilot.yaml's flux: (${o.configured.kind} ${o.configured.namespace}/${o.configured.name})` : '$(circle-slash) No Flux object';
+  const items: FluxItem[] = [
+    ...candidates.map((c, i) => ({ label: c.label, description: [c.description, c.inUse ? 'in use' : i === 0 ? 'suggested' : ''].filter(Boolean).join(' · '), ref: c.ref })),
+    { label: keep },
+  ];
+  const choice = await vscode.window.showQuickPick(items, { title: `Cluster of ${o.env}: the Flux object that applies ${workload.kind}/${workload.name}`, placeHolder: 'Its state shows beside the workload; Reconcile / Suspend / Resume act on it' });
+  if (!choice) throw cancelled();
+  return choice.ref;
+}
+
+/** One object (or list) from the cluster, or undefined when it cannot be read (forbidden, unreachable, not installed). */
+async function readObject<T = KubeObject>(session: KubeSession, context: string, path: string, resource: string, verb: 'get' | 'list' = 'get'): Promise<T | undefined> {
+  try {
+    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading ${resource}…` }, () => session.request<T>(context, 'GET', path, { verb, resource }, { timeoutMs: 15_000 }));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Names the cluster lists, or undefined when it cannot (forbidden, unreachable, not installed). */
 async function listNames(session: KubeSession, context: string, path: string, resource: string): Promise<string[] | undefined> {

@@ -40,12 +40,12 @@ export function installGateHooks(services: Services, feature: RolloutFeature, se
     if (!vscode.workspace.isTrusted) return;
     const entry = feature.entryOf(result.env);
     const target = entry ? feature.target(entry) : undefined;
-    void refreshAfterPush(() => feature.session(), result, { pushMode: settings.get('pushMode'), ...(target?.context ? { context: target.context } : {}) }).then(
+    void refreshAfterPush(() => feature.session(), result, { pushMode: settings.get('pushMode'), ...(target?.context ? { context: target.context } : {}), ...(target?.flux ? { flux: target.flux } : {}) }).then(
       (o) => {
         if (o?.requested) log.info(o.message);
         else if (o) log.warn(o.message);
       },
-      (err) => log.warn(`Argo CD refresh after the push: ${err instanceof Error ? err.message : String(err)}`),
+      (err) => log.warn(`Argo CD refresh / Flux reconcile after the push: ${err instanceof Error ? err.message : String(err)}`),
     );
   });
 }

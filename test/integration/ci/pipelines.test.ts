@@ -92,7 +92,7 @@ describe('generated CI pipelines, run in the CLI image', () => {
         const text = git(sandbox.layout.root, '--git-dir', sandbox.layout.gitopsBare, 'show', 'main:envs/prod/values.yaml');
         return text.includes(`"${app.commit.slice(0, 7)}`) ? git(sandbox.layout.root, '--git-dir', sandbox.layout.gitopsBare, 'rev-parse', 'main') : undefined;
       }, { timeoutMs: 400_000, intervalMs: 100, abort: () => (stop.signal.aborted ? 'pipeline ended' : undefined) });
-      await sandbox.agent.poll();
+      await sandbox.agent!.poll();
       sandbox.sim.store.patch('applications', 'argocd', 'demo-app-prod', 'merge', { operation: { sync: { revision: rev }, initiatedBy: { username: 'release-manager' } } });
     })();
     // awaited after the run; when the run fails first, their "pipeline ended" is not what the test reports

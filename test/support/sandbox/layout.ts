@@ -14,6 +14,11 @@ export const ENVIRONMENTS = [
   { name: 'prod', namespace: 'prod', replicas: 3, autoSync: false, promoteFrom: 'staging', protected: true },
 ] as const;
 export const INITIAL_TAG = '1.0.0';
+/** The sync engine the sandbox runs: an Argo-CD-like agent (Applications), or the simulator's Flux controllers (a GitRepository and a HelmRelease per environment). */
+export type SandboxEngine = 'argocd' | 'flux';
+/** Flux mode: the GitRepository in flux-system, and each environment's HelmRelease (the chart is charts/APP in the GitOps repository). */
+export const FLUX_SOURCE = `${APP}-gitops`;
+export const fluxRelease = (env: string): string => `${APP}-${env}`;
 
 export interface SandboxLayout {
   readonly root: string;
@@ -56,7 +61,8 @@ resources:
  * Writes the repositories under `root` (which must not exist yet, or be empty). `repository` is the image
  * repository as the registry serves it (e.g. 127.0.0.1:PORT/demo-app); `server` the simulator's URL.
  */
-export function writeLayout(root: string, opts: { repository: string; server: string; region: string; account: string }): SandboxLayout {
+export function writeLayout(root: string, opts: { repository: string; server: string; region: string; account: string; engine?: SandboxEngine }): SandboxLayout {
+  const flux = opts.engine === 'flux';
   const appRepo = join(root, APP);
   const gitopsClone = join(root, `${APP}-gitops`);
   const gitopsBare = join(root, 'remotes', `${APP}-gitops.git`);
@@ -98,7 +104,7 @@ ${ENVIRONMENTS.map(
     path: image.tag
     cluster: { context: sandbox-${e.name}, namespace: ${e.namespace} }
     workload: deployment/${APP}
-    argocd: { application: ${APP}-${e.name}, namespace: argocd }${'promoteFrom' in e ? `\n    promoteFrom: ${e.promoteFrom}` : ''}${'protected' in e ? '\n    protected: true' : ''}`,
+    ${flux ? `flux: { helmRelease: ${fluxRelease(e.name)}, namespace: flux-system }` : `argocd: { application: ${APP}-${e.name}, namespace: argocd }`}${'promoteFrom' in e ? `\n    promoteFrom: ${e.promoteFrom}` : ''}${'protected' in e ? '\n    protected: true' : ''}`,
 ).join('\n')}
 `,
   );
@@ -112,7 +118,11 @@ ${ENVIRONMENTS.map(
   git(root, 'clone', '-q', gitopsBare, gitopsClone);
   git(gitopsClone, 'checkout', '-q', '-B', 'main');
   for (const e of ENVIRONMENTS) write(join(gitopsClone, `envs/${e.name}/values.yaml`), valuesFile(e, opts.repository, INITIAL_TAG));
-  write(join(gitopsClone, 'README.md'), `# ${APP}-gitops\n\nWhat runs where. Argo CD (here: the sandbox's agent) syncs each environment from envs/<env>/values.yaml.\n`);
+  if (flux) for (const [file, text] of Object.entries(chartFiles())) write(join(gitopsClone, 'charts', APP, file), text);
+  const engineLine = flux
+    ? `Flux (here: the simulator's Flux controllers) reconciles each environment's HelmRelease (${fluxRelease('ENV')} in flux-system) from charts/${APP} with envs/<env>/values.yaml.`
+    : "Argo CD (here: the sandbox's agent) syncs each environment from envs/<env>/values.yaml.";
+  write(join(gitopsClone, 'README.md'), `# ${APP}-gitops\n\nWhat runs where. ${engineLine}\n`);
   git(gitopsClone, 'add', '-A');
   git(gitopsClone, 'commit', '-q', '-m', `deploy: ${APP} ${INITIAL_TAG} everywhere`);
   git(gitopsClone, 'push', '-q', '-u', 'origin', 'main');
@@ -139,4 +149,34 @@ current-context: sandbox-dev
   );
   write(workspaceFile, `${JSON.stringify({ folders: [{ path: APP }, { path: `${APP}-gitops` }], settings: {} }, null, 2)}\n`);
   return { root, appRepo, gitopsClone, gitopsBare, kubeconfig, workspaceFile };
+}
+
+/** The Helm chart the Flux sandbox's HelmReleases install (the simulator reads Chart.yaml; the template is what Helm would render). */
+function chartFiles(): Record<string, string> {
+  return {
+    'Chart.yaml': `apiVersion: v2\nname: ${APP}\ndescription: The GitOps Pilot sandbox's sample app\ntype: application\nversion: 0.1.0\nappVersion: "${INITIAL_TAG}"\n`,
+    'templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels:
+      app: {{ .Release.Name }}
+  template:
+    metadata:
+      labels:
+        app: {{ .Release.Name }}
+    spec:
+      containers:
+        - name: ${APP}
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          ports:
+            - containerPort: {{ .Values.service.port }}
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+`,
+  };
 }

@@ -1,20 +1,20 @@
 /**
  * The sandbox: everything a newcomer needs to use GitOps Pilot without AWS or a cluster, on loopback
  * ports under one folder — the ECR emulator in front of a real registry, a real Docker engine, a bare
- * GitOps repository with a working clone, the Kubernetes simulator with Argo CD Applications, and an
- * agent that syncs new tags like Argo CD. Used by `npm start`, the end-to-end tests and the benchmarks.
+ * GitOps repository with a working clone, the Kubernetes simulator with Argo CD Applications and an
+ * agent that syncs new tags like Argo CD (or, with `engine: 'flux'`, Flux objects and its controllers). Used by `npm start`, the end-to-end tests and the benchmarks.
  * When the registry or Docker is missing it says so and runs what still works.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDockerd, defaultDockerCli, type DockerDaemon } from '../dockerd';
 import { startEcrStack, type EcrStack } from '../ecr';
-import { createApplication, createRolledOutDeployment, startKubeSim, type KubeSim } from '../kubesim';
+import { createApplication, createFluxObjects, createRolledOutDeployment, gitRepositoryManifest, helmReleaseManifest, startKubeSim, type KubeSim } from '../kubesim';
 import type { Timings } from '../kubesim/runtime';
 import { run, which } from '../proc';
 import { RegistryClient, pushSyntheticImage } from '../registryClient';
 import { startArgoAgent, type AgentApp, type ArgoAgent } from './agent';
-import { APP, ENVIRONMENTS, git, INITIAL_TAG, writeLayout, type SandboxLayout } from './layout';
+import { APP, ENVIRONMENTS, FLUX_SOURCE, fluxRelease, git, INITIAL_TAG, writeLayout, type SandboxEngine, type SandboxLayout } from './layout';
 
 export interface SandboxOptions {
   /** created (emptied first) */
@@ -29,15 +29,19 @@ export interface SandboxOptions {
   readonly docker?: boolean;
   /** how long ECR scans stay IN_PROGRESS after a push (default 0: complete at once) */
   readonly scanDelayMs?: number;
+  /** the sync engine (default argocd); flux: a GitRepository and a HelmRelease per environment, reconciled by the simulator's Flux controllers */
+  readonly engine?: SandboxEngine;
   readonly log?: (line: string) => void;
 }
 
 export interface Sandbox {
+  readonly engine: SandboxEngine;
   readonly layout: SandboxLayout;
   readonly sim: KubeSim;
   readonly ecr?: EcrStack;
   readonly docker?: DockerDaemon;
-  readonly agent: ArgoAgent;
+  /** the Argo-CD-like agent (argocd engine only; Flux runs inside the simulator) */
+  readonly agent?: ArgoAgent;
   /** the image repository (registry host included) */
   readonly repository: string;
   /** environment for the extension host and the CLI: kubeconfig, AWS credentials for the emulator, docker */
@@ -105,7 +109,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     });
     cleanups.push(() => sim.close());
 
-    const layout = writeLayout(opts.dir, { repository, server: sim.url, region: REGION, account: ACCOUNT });
+    const engine = opts.engine ?? 'argocd';
+    const layout = writeLayout(opts.dir, { repository, server: sim.url, region: REGION, account: ACCOUNT, engine });
     const dockerConfig = join(opts.dir, 'docker-config');
     mkdirSync(dockerConfig, { recursive: true });
     writeFileSync(join(dockerConfig, 'config.json'), '{}\n');
@@ -129,23 +134,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       await pushSyntheticImage(registry, APP, [INITIAL_TAG], { seed: `${APP}-${INITIAL_TAG}` });
     }
 
-    // what Argo CD would have deployed already: every environment at the initial tag, Synced and Healthy
-    const revision = git(layout.gitopsClone, 'rev-parse', 'HEAD');
-    const apps: AgentApp[] = [];
-    for (const e of ENVIRONMENTS) {
-      createRolledOutDeployment(sim, { namespace: e.namespace, name: APP, container: APP, replicas: e.replicas, image: `${repository}:${INITIAL_TAG}` });
-      createApplication(sim, {
-        name: `${APP}-${e.name}`,
-        destinationNamespace: e.namespace,
-        repoURL: `file://${layout.gitopsBare}`,
-        path: `envs/${e.name}`,
-        resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: e.namespace, name: APP }],
-        sync: { status: 'Synced', revision },
-      });
-      apps.push({ env: e.name, namespace: e.namespace, application: `${APP}-${e.name}`, file: `envs/${e.name}/values.yaml`, deployment: APP, container: APP, autoSync: e.autoSync });
+    // what the engine would have deployed already: every environment at the initial tag
+    for (const e of ENVIRONMENTS) createRolledOutDeployment(sim, { namespace: e.namespace, name: APP, container: APP, replicas: e.replicas, image: `${repository}:${INITIAL_TAG}` });
+    let agent: ArgoAgent | undefined;
+    if (engine === 'flux') startFlux(sim, layout);
+    else {
+      agent = startArgo(sim, layout, opts, log);
+      cleanups.push(() => agent!.stop());
     }
-    const agent = startArgoAgent(sim, layout.gitopsBare, apps, { log, ...(opts.agentPollMs !== undefined ? { pollMs: opts.agentPollMs } : {}) });
-    cleanups.push(() => agent.stop());
 
     // AWS: the emulator's credentials only; empty config files so the user's own profiles never leak in
     const awsConfig = join(opts.dir, 'aws-config');
@@ -170,11 +166,44 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       ...(ecr ? { 'gitopsPilot.ecr.endpoint': ecr.ecr.endpoint, 'gitopsPilot.aws.region': REGION } : {}),
       ...(docker ? { 'gitopsPilot.docker.path': defaultDockerCli() } : {}),
     };
-    return { layout, sim, ecr, docker, agent, repository, env, userSettings, notes, stop };
+    return { engine, layout, sim, ecr, docker, agent, repository, env, userSettings, notes, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Argo CD: an Application per environment, Synced and Healthy at the initial commit, and the agent that syncs new commits. */
+function startArgo(sim: KubeSim, layout: SandboxLayout, opts: SandboxOptions, log: (line: string) => void): ArgoAgent {
+  const revision = git(layout.gitopsClone, 'rev-parse', 'HEAD');
+  const apps: AgentApp[] = [];
+  for (const e of ENVIRONMENTS) {
+    createApplication(sim, {
+      name: `${APP}-${e.name}`,
+      destinationNamespace: e.namespace,
+      repoURL: `file://${layout.gitopsBare}`,
+      path: `envs/${e.name}`,
+      resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: e.namespace, name: APP }],
+      sync: { status: 'Synced', revision },
+    });
+    apps.push({ env: e.name, namespace: e.namespace, application: `${APP}-${e.name}`, file: `envs/${e.name}/values.yaml`, deployment: APP, container: APP, autoSync: e.autoSync });
+  }
+  return startArgoAgent(sim, layout.gitopsBare, apps, { log, ...(opts.agentPollMs !== undefined ? { pollMs: opts.agentPollMs } : {}) });
+}
+
+/**
+ * Flux: one GitRepository on the bare GitOps repository (fetched every minute, as `flux create source git`
+ * defaults) and a HelmRelease per environment installing charts/APP with envs/<env>/values.yaml into the
+ * environment's namespace as release APP; the simulator's controllers install them at once (same image:
+ * no rollout) and then follow new commits on the interval or a `reconcile.fluxcd.io/requestedAt` request.
+ */
+function startFlux(sim: KubeSim, layout: SandboxLayout): void {
+  createFluxObjects(sim, [
+    gitRepositoryManifest({ name: FLUX_SOURCE, url: `file://${layout.gitopsBare}`, branch: 'main', interval: '1m0s' }),
+    ...ENVIRONMENTS.map((e) =>
+      helmReleaseManifest({ name: fluxRelease(e.name), source: FLUX_SOURCE, chart: `./charts/${APP}`, valuesFiles: [`envs/${e.name}/values.yaml`], releaseName: APP, targetNamespace: e.namespace, interval: '10m0s', timeout: '5m0s' }),
+    ),
+  ]);
 }
 
 /** Whether `image` (repository:tag or @digest) is in the registry, as a kubelet's pull would find. */

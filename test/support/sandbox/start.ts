@@ -6,12 +6,14 @@
  *   npm start -- --fast         pods become ready in milliseconds
  *   npm start -- --no-docker    skip the Docker engine
  *   npm start -- --no-vscode    only the servers (print what to point a VS Code at)
+ *   npm start -- --flux         Flux (a GitRepository and a HelmRelease per environment) instead of Argo CD
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../paths';
 import { which } from '../proc';
 import { startVSCodeServer, type VSCodeServer } from '../vscodeServer';
+import { ENVIRONMENTS, FLUX_SOURCE, fluxRelease } from './layout';
 import { startSandbox } from './sandbox';
 
 async function main(): Promise<void> {
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
   const dir = join(repoRoot, 'sandbox');
   const say = (line: string) => process.stdout.write(`sandbox: ${line}\n`);
   say(`creating ${dir}`);
-  const sandbox = await startSandbox({ dir, speed: args.has('--fast') ? 'fast' : 'realistic', docker: !args.has('--no-docker'), log: say });
+  const sandbox = await startSandbox({ dir, speed: args.has('--fast') ? 'fast' : 'realistic', docker: !args.has('--no-docker'), engine: args.has('--flux') ? 'flux' : 'argocd', log: say });
   let server: VSCodeServer | undefined;
   let stopping = false;
   const stop = async (code = 0) => {
@@ -44,8 +46,15 @@ async function main(): Promise<void> {
     `  Kubernetes         ${sandbox.sim.url}  (kubeconfig ${layout.kubeconfig}; contexts sandbox-dev, sandbox-staging, sandbox-prod)`,
     sandbox.ecr ? `  ECR API            ${sandbox.ecr.ecr.endpoint}  (registry ${sandbox.ecr.ecr.registryHost})` : '  ECR API            not running',
     sandbox.docker ? `  Docker engine      ${sandbox.docker.host}` : '  Docker engine      not running',
-    '  Argo CD            an agent syncs dev and staging automatically; prod waits for "Sync now"',
-    '                     it polls git like Argo CD (every 120 s + up to 60 s); GitOps Pilot asks it to refresh after each push',
+    ...(sandbox.engine === 'flux'
+      ? [
+          `  Flux               GitRepository flux-system/${FLUX_SOURCE} (interval 1m0s) and a HelmRelease per environment (${ENVIRONMENTS.map((e) => fluxRelease(e.name)).join(', ')})`,
+          '                     each installs the chart with envs/<env>/values.yaml; GitOps Pilot asks Flux to reconcile after each push',
+        ]
+      : [
+          '  Argo CD            an agent syncs dev and staging automatically; prod waits for "Sync now"',
+          '                     it polls git like Argo CD (every 120 s + up to 60 s); GitOps Pilot asks it to refresh after each push',
+        ]),
     ...sandbox.notes.map((n) => `  note: ${n}`),
   ];
 
