@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { appsOf, diffFromModel, groupByEnvironment, groupDiff, groupSummary } from '../../../src/core/apps/matrix';
+import { nullLogger } from '../../../src/core/log';
+import { EnvironmentsModel } from '../../../src/core/workspace/environments';
+import { tempDir, writeTree } from '../../support/tmp';
+
+const image = (app: string, tag: string) => `image:\n  repository: reg.example/${app}\n  tag: ${tag}\n`;
+
+async function load(dir: string) {
+  const model = new EnvironmentsModel(() => [dir], nullLogger);
+  await model.reload();
+  assert.equal(model.state.kind, 'loaded');
+  return model.projects[0]!;
+}
+
+describe('the app × environment matrix of the Environments tree', () => {
+  const tmp = tempDir();
+  after(tmp.cleanup);
+
+  test('env → apps: one group per environment name, its apps in order, compared with the environment they come from', async () => {
+    const dir = join(tmp.dir, 'many');
+    const files: Record<string, string> = {};
+    for (const app of ['api', 'web', 'worker']) {
+      files[`envs/dev/${app}.yaml`] = image(app, 'd1');
+      files[`envs/staging/${app}.yaml`] = image(app, 's1');
+      files[`envs/prod/${app}.yaml`] = image(app, app === 'api' ? 'p0' : 's1');
+    }
+    files['envs/prod/worker.yaml'] = image('worker', 'p0');
+    writeTree(dir, files);
+    const p = await load(dir);
+    assert.deepEqual(appsOf(p), ['api', 'web', 'worker']);
+    const g = groupByEnvironment(p)!;
+    assert.ok(g, 'several apps are grouped');
+    assert.deepEqual(g.rest, []);
+    assert.deepEqual(
+      g.groups.map((x) => [x.name, x.source, x.entries.map((e) => e.env.app)]),
+      [
+        ['dev', undefined, ['api', 'web', 'worker']],
+        ['staging', 'dev', ['api', 'web', 'worker']],
+        ['prod', 'staging', ['api', 'web', 'worker']],
+      ],
+    );
+    const prod = g.groups.find((x) => x.name === 'prod')!;
+    assert.deepEqual(groupDiff(p, prod)!.apps.map((a) => [a.app, a.status, a.fromImage?.tag, a.toImage?.tag]), [
+      ['api', 'differs', 's1', 'p0'],
+      ['web', 'same', 's1', 's1'],
+      ['worker', 'differs', 's1', 'p0'],
+    ]);
+    assert.equal(groupSummary(p, prod), '3 apps · 2 differ from staging');
+    assert.equal(groupSummary(p, prod, 1), '3 apps · 2 differ from staging · 1 degraded');
+    assert.equal(groupSummary(p, g.groups[0]!), '3 apps', 'the first environment has nothing to compare with');
+    assert.equal(groupSummary(p, g.groups[1]!), '3 apps · 3 differ from dev');
+  });
+
+  test('an app missing on one side, and an unreadable file, are said so', async () => {
+    const dir = join(tmp.dir, 'partial');
+    writeTree(dir, {
+      'envs/staging/api.yaml': image('api', 's1'),
+      'envs/staging/web.yaml': image('web', 's1'),
+      'envs/staging/new.yaml': image('new', 's1'),
+      'envs/prod/api.yaml': image('api', 's1'),
+      'envs/prod/web.yaml': image('web', 'p1'),
+    });
+    const p = await load(dir);
+    const prod = groupByEnvironment(p)!.groups.find((x) => x.name === 'prod')!;
+    assert.deepEqual(prod.entries.map((e) => e.env.app), ['api', 'web']);
+    const d = diffFromModel(p, 'staging', 'prod');
+    assert.deepEqual(d.apps.map((a) => [a.app, a.status]).sort(), [['api', 'same'], ['new', 'only-from'], ['web', 'differs']]);
+    assert.equal(groupSummary(p, prod), '2 apps · 1 differs from staging');
+    // the model's file state says unreadable without reading again
+    const broken = { ...p, environments: p.environments.map((e) => (e.env.id === 'web/prod' ? { ...e, file: { ok: false as const, error: new Error('bad') as never } } : e)) };
+    const g2 = groupByEnvironment(broken)!.groups.find((x) => x.name === 'prod')!;
+    assert.equal(groupSummary(broken, g2), '2 apps · 0 differ from staging · 1 unreadable');
+  });
+
+  test('a single-app project is not grouped (shown as before)', async () => {
+    const dir = join(tmp.dir, 'single');
+    writeTree(dir, { 'envs/staging/values.yaml': image('api', 's1'), 'envs/prod/values.yaml': image('api', 'p1') });
+    const p = await load(dir);
+    assert.deepEqual(appsOf(p), []);
+    assert.equal(groupByEnvironment(p), undefined);
+  });
+});
