@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { appsOf, diffFromModel, groupByEnvironment, groupDiff, groupSummary } from '../../../src/core/apps/matrix';
 import { nullLogger } from '../../../src/core/log';
+import { computeImageEdits } from '../../../src/core/release/commitImages';
+import { releasePlanText } from '../../../src/core/release/promote';
+import { readFileSync } from 'node:fs';
 import { EnvironmentsModel } from '../../../src/core/workspace/environments';
 import { tempDir, writeTree } from '../../support/tmp';
 
@@ -81,5 +84,38 @@ describe('the app × environment matrix of the Environments tree', () => {
     const p = await load(dir);
     assert.deepEqual(appsOf(p), []);
     assert.equal(groupByEnvironment(p), undefined);
+  });
+
+  test('a release preview: every file computed in memory (nothing written), and the plan as text', async () => {
+    const dir = join(tmp.dir, 'preview');
+    writeTree(dir, {
+      'envs/staging/api.yaml': image('api', 's1'),
+      'envs/staging/web.yaml': image('web', 's2'),
+      'envs/staging/db.yaml': image('db', 'same'),
+      'envs/prod/api.yaml': image('api', 'p1'),
+      'envs/prod/web.yaml': image('web', 'p2'),
+      'envs/prod/db.yaml': image('db', 'same'),
+    });
+    const p = await load(dir);
+    const prod = p.environments.filter((e) => e.env.name === 'prod' && e.env.app !== 'db').map((e) => e.env);
+    const edits = prod.map((env) => ({ env, change: { tag: env.app === 'api' ? 's1' : 's2', digest: null } }));
+    const { original, text, applied } = await computeImageEdits(edits);
+    for (const env of prod) {
+      assert.equal(readFileSync(env.file, 'utf8'), original.get(env.file), 'nothing written');
+      assert.equal(text.get(env.file), image(env.app!, env.app === 'api' ? 's1' : 's2'));
+    }
+    const plan = { from: 'staging', to: 'prod', edits: edits.map((e) => ({ ...e, app: e.env.app!, source: {} })), unchanged: ['db'] };
+    assert.equal(
+      releasePlanText(plan, applied),
+      [
+        'Promote 2 apps from staging to prod in one commit',
+        '',
+        `  ${'api'.padEnd(24)} p1 → s1    envs/prod/api.yaml`,
+        `  ${'web'.padEnd(24)} p2 → s2    envs/prod/web.yaml`,
+        '',
+        'Already the same: db',
+        '',
+      ].join('\n'),
+    );
   });
 });
