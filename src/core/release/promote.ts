@@ -72,6 +72,19 @@ export function releaseMessage(kind: 'promote' | 'rollback', to: string, applied
   return `${subject}\n\n${lines.filter((l) => !/[\r\n]/.test(l)).join('\n')}\n`;
 }
 
+/** A tag as a row shows it: the tag, else the digest's start. */
+export function tagText(i: { tag?: string; digest?: string } | undefined): string {
+  return i?.tag ?? (i?.digest ? `@${i.digest.slice(0, 19)}…` : '(unset)');
+}
+
+/** What a release will change, for a preview when it touches more than one file. */
+export function releasePlanText(plan: ReleasePlan, applied: readonly AppliedEdit[]): string {
+  const moved = applied.filter((a) => a.changed);
+  const rows = moved.map((a) => `  ${(a.env.app ?? a.env.name).padEnd(24)} ${tagText(a.before)} → ${tagText(a.after)}    ${a.env.relFile}`);
+  const same = plan.unchanged.length ? ['', `Already the same: ${plan.unchanged.join(', ')}`] : [];
+  return [`Promote ${moved.length} app${moved.length === 1 ? '' : 's'} from ${plan.from} to ${plan.to} in one commit`, '', ...rows, ...same, ''].join('\n');
+}
+
 export interface ReleaseResult extends ImagesCommitResult {
   readonly plan: ReleasePlan;
 }

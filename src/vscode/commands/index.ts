@@ -8,6 +8,7 @@ import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
 import { openValuesFile } from './openValuesFile';
 import { promoteCanary } from './promoteCanary';
+import { promoteAll } from './promoteAll';
 import { promoteTo } from './promoteTo';
 import { promoteToProduction } from './promoteToProduction';
 import { promoteToStaging } from './promoteToStaging';
@@ -39,6 +40,7 @@ export const allCommands: readonly CommandDef[] = [
   promoteToStaging,
   promoteToProduction,
   promoteTo,
+  promoteAll,
   rollBack,
   rollBackToHere,
   compareWith,
