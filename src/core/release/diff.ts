@@ -116,3 +116,28 @@ export function diffSummary(d: EnvironmentDiff): string {
   const differ = d.apps.filter((a) => a.status === 'differs').length;
   return `${n} app${n === 1 ? '' : 's'} · ${differ} differ${differ === 1 ? 's' : ''} from ${d.from}`;
 }
+
+/** A tag as a row shows it: the tag, else the digest's start. */
+export function tagText(i: { tag?: string; digest?: string } | undefined): string {
+  return i?.tag ?? (i?.digest ? `@${i.digest.slice(0, 19)}…` : '(unset)');
+}
+
+/** One app of a diff as a row says it: `1.0.0 → 1.1.0`, and `differs · 3 commits ahead` / `same` / `only in staging`. */
+export function describeAppDiff(a: AppDiff, d: Pick<EnvironmentDiff, 'from' | 'to'>): { label: string; description: string; detail: string } {
+  switch (a.status) {
+    case 'only-from':
+      return { label: a.app, description: `${d.from}: ${a.from?.relFile ?? ''}`, detail: `only in ${d.from}` };
+    case 'only-to':
+      return { label: a.app, description: `${d.to}: ${a.to?.relFile ?? ''}`, detail: `only in ${d.to}` };
+    case 'error':
+      return { label: a.app, description: 'unreadable', detail: a.error?.message ?? 'the file could not be read' };
+    default: {
+      const commits = a.commits ? ` · ${a.commits.ahead} commit${a.commits.ahead === 1 ? '' : 's'} ahead${a.commits.behind ? `, ${a.commits.behind} behind` : ''}` : '';
+      return {
+        label: a.app,
+        description: a.status === 'same' ? tagText(a.toImage) : `${tagText(a.toImage)} → ${tagText(a.fromImage)}`,
+        detail: a.status === 'same' ? `same in ${d.from} and ${d.to}` : `${d.to} differs from ${d.from}${commits}`,
+      };
+    }
+  }
+}

@@ -13,7 +13,7 @@ import { guardProtected, promotionChange, type OperationContext } from '../gitop
 import { readDeclaredImage } from '../gitops/readImage';
 import { checkCommitId } from '../gitops/refs';
 import { commitImageEdits, type AppliedEdit, type ImageEdit, type ImagesCommitResult, type WriteFile } from './commitImages';
-import { diffEnvironments } from './diff';
+import { diffEnvironments, tagText } from './diff';
 
 export interface ReleaseRequest {
   readonly from: string;
@@ -70,11 +70,6 @@ export function releaseMessage(kind: 'promote' | 'rollback', to: string, applied
   if (extra.reverts) lines.push(`Reverts: ${extra.reverts}`);
   lines.push('Deployed-By: GitOps Pilot');
   return `${subject}\n\n${lines.filter((l) => !/[\r\n]/.test(l)).join('\n')}\n`;
-}
-
-/** A tag as a row shows it: the tag, else the digest's start. */
-export function tagText(i: { tag?: string; digest?: string } | undefined): string {
-  return i?.tag ?? (i?.digest ? `@${i.digest.slice(0, 19)}…` : '(unset)');
 }
 
 /** What a release will change, for a preview when it touches more than one file. */

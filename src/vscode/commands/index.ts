@@ -1,6 +1,7 @@
 /** Every command the extension contributes, in one list (test/unit/manifest.test.ts checks it against package.json). */
 import { buildImage } from './buildImage';
 import { abortRollout } from './abortRollout';
+import { compareEnvironments } from './compareEnvironments';
 import { compareWith } from './compareWith';
 import { copyImageReference } from './copyImageReference';
 import { createCiPipeline } from './createCiPipeline';
@@ -44,6 +45,7 @@ export const allCommands: readonly CommandDef[] = [
   rollBack,
   rollBackToHere,
   compareWith,
+  compareEnvironments,
   buildImage,
   pushImage,
   ship,

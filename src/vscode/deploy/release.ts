@@ -7,8 +7,8 @@ import type { EnvironmentGroup } from '../../core/apps/matrix';
 import { cancelled, inputError } from '../../core/errors';
 import { needsApproval } from '../../core/gates/decide';
 import { computeImageEdits, type AppliedEdit } from '../../core/release/commitImages';
-import { diffEnvironments, type AppDiff } from '../../core/release/diff';
-import { planRelease, promoteRelease, releasePlanText, tagText, type ReleaseResult } from '../../core/release/promote';
+import { describeAppDiff, diffEnvironments, tagText, type AppDiff, type EnvironmentDiff } from '../../core/release/diff';
+import { planRelease, promoteRelease, releasePlanText, type ReleaseResult } from '../../core/release/promote';
 import type { ProjectEntry } from '../../core/workspace/environments';
 import type { Services } from '../commands/types';
 import { describePush } from './flows';
@@ -19,9 +19,9 @@ function line(a: AppliedEdit): string {
   return `${a.env.app ?? a.env.name}: ${tagText(a.before)} → ${tagText(a.after)}`;
 }
 
-function appItem(a: AppDiff): vscode.QuickPickItem & { app: string } {
-  const commits = a.commits ? ` · ${a.commits.ahead} commit${a.commits.ahead === 1 ? '' : 's'} ahead` : '';
-  return { label: a.app, description: `${tagText(a.toImage)} → ${tagText(a.fromImage)}${commits}`, detail: a.to?.relFile, picked: true, app: a.app };
+function appItem(a: AppDiff, d: EnvironmentDiff): vscode.QuickPickItem & { app: string } {
+  const row = describeAppDiff(a, d);
+  return { ...row, detail: `${row.detail} · ${a.to?.relFile ?? ''}`, picked: true, app: a.app };
 }
 
 /** `apps` given (a keybinding's or an API caller's arguments): those apps, without the multi-select. */
@@ -40,7 +40,7 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
     void vscode.window.showInformationMessage(`Every app of ${to} already runs ${from}'s image${broken.length ? ` (${broken.length} unreadable: see the log)` : ''}: nothing to promote.`);
     return undefined;
   }
-  const picked = given ? given.map((app) => ({ app })) : await vscode.window.showQuickPick(differ.map(appItem), {
+  const picked = given ? given.map((app) => ({ app })) : await vscode.window.showQuickPick(differ.map((a) => appItem(a, diff)), {
     canPickMany: true,
     ignoreFocusOut: true,
     title: `Promote All to ${to} from ${from}${broken.length ? ` (${broken.length} unreadable, left out)` : ''}`,

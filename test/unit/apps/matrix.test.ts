@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import { appsOf, diffFromModel, groupByEnvironment, groupDiff, groupSummary } from '../../../src/core/apps/matrix';
 import { nullLogger } from '../../../src/core/log';
 import { computeImageEdits } from '../../../src/core/release/commitImages';
+import { describeAppDiff } from '../../../src/core/release/diff';
 import { releasePlanText } from '../../../src/core/release/promote';
 import { readFileSync } from 'node:fs';
 import { EnvironmentsModel } from '../../../src/core/workspace/environments';
@@ -117,5 +118,24 @@ describe('the app × environment matrix of the Environments tree', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  test('Compare Environments rows: what differs, what is the same, what is on one side only', async () => {
+    const dir = join(tmp.dir, 'compare');
+    writeTree(dir, {
+      'envs/staging/api.yaml': image('api', 's1'),
+      'envs/staging/web.yaml': image('web', 'w1'),
+      'envs/staging/new.yaml': image('new', 'n1'),
+      'envs/prod/api.yaml': image('api', 'p1'),
+      'envs/prod/web.yaml': image('web', 'w1'),
+    });
+    const p = await load(dir);
+    const d = diffFromModel(p, 'staging', 'prod');
+    const rows = Object.fromEntries(d.apps.map((a) => [a.app, describeAppDiff(a, d)]));
+    assert.deepEqual(rows.api, { label: 'api', description: 'p1 → s1', detail: 'prod differs from staging' });
+    assert.deepEqual(rows.web, { label: 'web', description: 'w1', detail: 'same in staging and prod' });
+    assert.deepEqual(rows.new, { label: 'new', description: 'staging: envs/staging/new.yaml', detail: 'only in staging' });
+    const withCommits = describeAppDiff({ ...d.apps.find((a) => a.app === 'api')!, commits: { ahead: 3, behind: 0 } }, d);
+    assert.equal(withCommits.detail, 'prod differs from staging · 3 commits ahead');
   });
 });

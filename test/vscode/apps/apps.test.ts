@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
+import type { EnvironmentDiff } from '../../../src/core/release/diff';
 
 const remote = process.env.GITOPS_PILOT_TEST_REMOTE!;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -83,5 +84,15 @@ suite('many apps in the Environments view', () => {
     const head = git(root, 'rev-parse', 'HEAD');
     await vscode.commands.executeCommand('gitopsPilot.promoteAll', 'staging', ['web']);
     assert.equal(git(root, 'rev-parse', 'HEAD'), head);
+  });
+
+  test('Compare Environments: which apps differ between two environments', async () => {
+    const d = await vscode.commands.executeCommand<EnvironmentDiff>('gitopsPilot.compareEnvironments', 'staging', 'prod');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.deepEqual(d.apps.map((a) => [a.app, a.status, a.toImage?.tag, a.fromImage?.tag]), [
+      ['api', 'differs', '1.0.0', '1.1.0'],
+      ['web', 'differs', '1.9.0', '2.0.0'],
+      ['worker', 'differs', '3.0.0', '3.1.0'],
+    ]);
   });
 });
