@@ -67,22 +67,25 @@ export const RUNS: SuiteRun[] = [
     suite: 'gitops',
     git: true,
     userSettings: { 'gitopsPilot.gitops.confirmDeployments': false },
-    async setup({ workspace }) {
-      const bare = `${workspace}-remote.git`;
-      const env = { ...process.env, ...GIT_IDENTITY };
-      for (const [cwd, args] of [
-        [dirname(bare), ['init', '-q', '--bare', '-b', 'main', bare]],
-        [bare, ['config', 'receive.denyNonFastForwards', 'true']],
-        [workspace, ['remote', 'add', 'origin', bare]],
-        [workspace, ['push', '-q', '-u', 'origin', 'main']],
-      ] as const) {
-        const r = spawnSync('git', [...args], { cwd, env, encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-      }
-      return { env: { ...GIT_IDENTITY, GITOPS_PILOT_TEST_REMOTE: bare }, teardown: () => rmSync(bare, { recursive: true, force: true }) };
-    },
+    setup: async ({ workspace }) => bareRemote(workspace),
   },
 ];
+
+/** A bare repository as the workspace copy's origin ($GITOPS_PILOT_TEST_REMOTE), main pushed to it. */
+function bareRemote(workspace: string): SetupResult {
+  const bare = `${workspace}-remote.git`;
+  const env = { ...process.env, ...GIT_IDENTITY };
+  for (const [cwd, args] of [
+    [dirname(bare), ['init', '-q', '--bare', '-b', 'main', bare]],
+    [bare, ['config', 'receive.denyNonFastForwards', 'true']],
+    [workspace, ['remote', 'add', 'origin', bare]],
+    [workspace, ['push', '-q', '-u', 'origin', 'main']],
+  ] as const) {
+    const r = spawnSync('git', [...args], { cwd, env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  }
+  return { env: { ...GIT_IDENTITY, GITOPS_PILOT_TEST_REMOTE: bare }, teardown: () => rmSync(bare, { recursive: true, force: true }) };
+}
 
 RUNS.push({
   // Restricted Mode: no --disable-workspace-trust. The workspace's own settings try to point the
@@ -112,6 +115,16 @@ RUNS.push({
     );
     return { env: { ...GIT_IDENTITY, KUBECONFIG: kubeconfig, GITOPS_PILOT_TEST_MARKER: marker }, teardown: () => rmSync(kubeconfig, { force: true }) };
   },
+});
+
+// Many apps (issue 15): env → apps in the tree, Promote All in one commit pushed to a bare remote
+RUNS.push({
+  name: 'apps',
+  suite: 'apps',
+  workspace: join(repoRoot, 'test/fixtures/workspaces/many-apps'),
+  git: true,
+  userSettings: { 'gitopsPilot.gitops.confirmDeployments': false },
+  setup: async ({ workspace }) => bareRemote(workspace),
 });
 
 // Build Image / Push Image / the Images view against the real Docker engine and the ECR emulator

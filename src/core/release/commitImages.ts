@@ -38,21 +38,7 @@ function pick(d: { repository?: string; tag?: string; digest?: string }): ImageR
  * its text), then writes the changed files. All or nothing: the files are as before when it throws.
  */
 export async function applyImageEdits(edits: readonly ImageEdit[], write: WriteFile = atomicWrite): Promise<AppliedEdit[]> {
-  const original = new Map<string, string>();
-  const text = new Map<string, string>();
-  for (const e of edits) {
-    if (!original.has(e.env.file)) {
-      const t = await readEnvironmentText(e.env);
-      original.set(e.env.file, t);
-      text.set(e.env.file, t);
-    }
-  }
-  const applied: AppliedEdit[] = [];
-  for (const e of edits) {
-    const r = editImage(text.get(e.env.file)!, e.env.file, e.env.locator, e.change);
-    text.set(e.env.file, r.text);
-    applied.push({ ...e, before: pick(r.before), after: pick(r.after), changed: r.changed });
-  }
+  const { original, text, applied } = await computeImageEdits(edits);
   const written: string[] = [];
   try {
     for (const [file, t] of text) {
@@ -69,6 +55,26 @@ export async function applyImageEdits(edits: readonly ImageEdit[], write: WriteF
     throw toPilotError(err);
   }
   return applied;
+}
+
+/** Every edit in memory, nothing written: each file's text before (`original`) and after (`text`), for a preview or the write. */
+export async function computeImageEdits(edits: readonly ImageEdit[]): Promise<{ original: Map<string, string>; text: Map<string, string>; applied: AppliedEdit[] }> {
+  const original = new Map<string, string>();
+  const text = new Map<string, string>();
+  for (const e of edits) {
+    if (!original.has(e.env.file)) {
+      const t = await readEnvironmentText(e.env);
+      original.set(e.env.file, t);
+      text.set(e.env.file, t);
+    }
+  }
+  const applied: AppliedEdit[] = [];
+  for (const e of edits) {
+    const r = editImage(text.get(e.env.file)!, e.env.file, e.env.locator, e.change);
+    text.set(e.env.file, r.text);
+    applied.push({ ...e, before: pick(r.before), after: pick(r.after), changed: r.changed });
+  }
+  return { original, text, applied };
 }
 
 export interface ImagesCommitResult extends TransactionResult {

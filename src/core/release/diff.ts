@@ -5,7 +5,7 @@
  */
 import type { Environment, Project } from '../config/model';
 import { inputError, type PilotError } from '../errors';
-import { readEnvironmentFile } from '../gitops/environmentFile';
+import { readEnvironmentFile, type EnvironmentFileState } from '../gitops/environmentFile';
 import { GitRepo, type GitOptions } from '../gitops/git';
 import type { ImageRef } from '../gitops/message';
 
@@ -72,18 +72,23 @@ function same(x: ImageRef, y: ImageRef): boolean {
   return x.tag === y.tag && (x.digest ?? null) === (y.digest ?? null);
 }
 
+/** One app's two sides compared from their files as read (the diff command, or the tree from its model). */
+export function compareFiles(p: { app: string; from: Environment; to: Environment }, fa: EnvironmentFileState, ta: EnvironmentFileState): AppDiff {
+  if (!fa.ok || !ta.ok) return { ...p, status: 'error', error: !fa.ok ? fa.error : !ta.ok ? ta.error : undefined };
+  const fromImage: ImageRef = { repository: fa.declared.repository, tag: fa.declared.tag, digest: fa.declared.digest };
+  const toImage: ImageRef = { repository: ta.declared.repository, tag: ta.declared.tag, digest: ta.declared.digest };
+  return { ...p, fromImage, toImage, status: same(fromImage, toImage) ? 'same' : 'differs' };
+}
+
 export async function diffEnvironments(project: Project, from: string, to: string, opts: DiffOptions): Promise<EnvironmentDiff> {
   const pairs = pairApps(project, from, to);
   const apps = await Promise.all(
     pairs.map(async (p): Promise<AppDiff> => {
       if (!p.from || !p.to) return { ...p, status: p.from ? 'only-from' : 'only-to' };
       const [fa, ta] = await Promise.all([readEnvironmentFile(p.from), readEnvironmentFile(p.to)]);
-      if (!fa.ok || !ta.ok) return { ...p, status: 'error', error: !fa.ok ? fa.error : !ta.ok ? ta.error : undefined };
-      const fromImage: ImageRef = { repository: fa.declared.repository, tag: fa.declared.tag, digest: fa.declared.digest };
-      const toImage: ImageRef = { repository: ta.declared.repository, tag: ta.declared.tag, digest: ta.declared.digest };
-      const status = same(fromImage, toImage) ? 'same' : 'differs';
-      const commits = status === 'differs' ? await countCommits(opts, p.app, fromImage.tag, toImage.tag) : undefined;
-      return { ...p, fromImage, toImage, status, ...(commits ? { commits } : {}) };
+      const d = compareFiles({ app: p.app, from: p.from, to: p.to }, fa, ta);
+      const commits = d.status === 'differs' ? await countCommits(opts, p.app, d.fromImage?.tag, d.toImage?.tag) : undefined;
+      return { ...d, ...(commits ? { commits } : {}) };
     }),
   );
   return { from, to, apps };
@@ -110,4 +115,29 @@ export function diffSummary(d: EnvironmentDiff): string {
   const n = d.apps.filter((a) => a.to).length;
   const differ = d.apps.filter((a) => a.status === 'differs').length;
   return `${n} app${n === 1 ? '' : 's'} · ${differ} differ${differ === 1 ? 's' : ''} from ${d.from}`;
+}
+
+/** A tag as a row shows it: the tag, else the digest's start. */
+export function tagText(i: { tag?: string; digest?: string } | undefined): string {
+  return i?.tag ?? (i?.digest ? `@${i.digest.slice(0, 19)}…` : '(unset)');
+}
+
+/** One app of a diff as a row says it: `1.0.0 → 1.1.0`, and `differs · 3 commits ahead` / `same` / `only in staging`. */
+export function describeAppDiff(a: AppDiff, d: Pick<EnvironmentDiff, 'from' | 'to'>): { label: string; description: string; detail: string } {
+  switch (a.status) {
+    case 'only-from':
+      return { label: a.app, description: `${d.from}: ${a.from?.relFile ?? ''}`, detail: `only in ${d.from}` };
+    case 'only-to':
+      return { label: a.app, description: `${d.to}: ${a.to?.relFile ?? ''}`, detail: `only in ${d.to}` };
+    case 'error':
+      return { label: a.app, description: 'unreadable', detail: a.error?.message ?? 'the file could not be read' };
+    default: {
+      const commits = a.commits ? ` · ${a.commits.ahead} commit${a.commits.ahead === 1 ? '' : 's'} ahead${a.commits.behind ? `, ${a.commits.behind} behind` : ''}` : '';
+      return {
+        label: a.app,
+        description: a.status === 'same' ? tagText(a.toImage) : `${tagText(a.toImage)} → ${tagText(a.fromImage)}`,
+        detail: a.status === 'same' ? `same in ${d.from} and ${d.to}` : `${d.to} differs from ${d.from}${commits}`,
+      };
+    }
+  }
 }

@@ -13,7 +13,7 @@ import { guardProtected, promotionChange, type OperationContext } from '../gitop
 import { readDeclaredImage } from '../gitops/readImage';
 import { checkCommitId } from '../gitops/refs';
 import { commitImageEdits, type AppliedEdit, type ImageEdit, type ImagesCommitResult, type WriteFile } from './commitImages';
-import { diffEnvironments } from './diff';
+import { diffEnvironments, tagText } from './diff';
 
 export interface ReleaseRequest {
   readonly from: string;
@@ -70,6 +70,14 @@ export function releaseMessage(kind: 'promote' | 'rollback', to: string, applied
   if (extra.reverts) lines.push(`Reverts: ${extra.reverts}`);
   lines.push('Deployed-By: GitOps Pilot');
   return `${subject}\n\n${lines.filter((l) => !/[\r\n]/.test(l)).join('\n')}\n`;
+}
+
+/** What a release will change, for a preview when it touches more than one file. */
+export function releasePlanText(plan: ReleasePlan, applied: readonly AppliedEdit[]): string {
+  const moved = applied.filter((a) => a.changed);
+  const rows = moved.map((a) => `  ${(a.env.app ?? a.env.name).padEnd(24)} ${tagText(a.before)} → ${tagText(a.after)}    ${a.env.relFile}`);
+  const same = plan.unchanged.length ? ['', `Already the same: ${plan.unchanged.join(', ')}`] : [];
+  return [`Promote ${moved.length} app${moved.length === 1 ? '' : 's'} from ${plan.from} to ${plan.to} in one commit`, '', ...rows, ...same, ''].join('\n');
 }
 
 export interface ReleaseResult extends ImagesCommitResult {

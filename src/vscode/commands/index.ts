@@ -1,6 +1,7 @@
 /** Every command the extension contributes, in one list (test/unit/manifest.test.ts checks it against package.json). */
 import { buildImage } from './buildImage';
 import { abortRollout } from './abortRollout';
+import { compareEnvironments } from './compareEnvironments';
 import { compareWith } from './compareWith';
 import { copyImageReference } from './copyImageReference';
 import { createCiPipeline } from './createCiPipeline';
@@ -8,6 +9,7 @@ import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
 import { openValuesFile } from './openValuesFile';
 import { promoteCanary } from './promoteCanary';
+import { promoteAll } from './promoteAll';
 import { promoteTo } from './promoteTo';
 import { promoteToProduction } from './promoteToProduction';
 import { promoteToStaging } from './promoteToStaging';
@@ -39,9 +41,11 @@ export const allCommands: readonly CommandDef[] = [
   promoteToStaging,
   promoteToProduction,
   promoteTo,
+  promoteAll,
   rollBack,
   rollBackToHere,
   compareWith,
+  compareEnvironments,
   buildImage,
   pushImage,
   ship,

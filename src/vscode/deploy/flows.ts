@@ -28,7 +28,7 @@ async function reviewAndConfirm(s: Services, env: Environment, preview: { before
   return preview.before;
 }
 
-function describePush(s: Services): string {
+export function describePush(s: Services): string {
   const mode = s.settings.get('pushMode');
   return mode === 'branch' ? 'The commit goes to a new branch for a pull request.' : 'The commit is pushed to the deployment branch.';
 }

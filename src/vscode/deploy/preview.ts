@@ -22,6 +22,15 @@ export class PreviewDocuments extends DisposableOwner implements vscode.TextDocu
     return this.texts.get(uri.toString()) ?? '';
   }
 
+  /** Opens a read-only document (a release's plan: what several files will say). */
+  async showText(name: string, text: string): Promise<vscode.Uri> {
+    const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${++this.counter}/${name}` });
+    this.texts.set(uri.toString(), text);
+    if (this.texts.size > 20) this.texts.delete(this.texts.keys().next().value!);
+    await vscode.window.showTextDocument(uri, { preview: true });
+    return uri;
+  }
+
   /** Opens the diff of `file` (left) against `after` (right). */
   async showDiff(file: string, after: string, title: string): Promise<vscode.Uri> {
     const name = file.split(/[\\/]/).pop() ?? 'file';

@@ -1,6 +1,7 @@
 /** Tree nodes of the Environments view. Each turns model data into a TreeItem; none does I/O. */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { groupByEnvironment, groupSummary, type EnvironmentGroup } from '../../../core/apps/matrix';
 import type { Environment } from '../../../core/config/model';
 import type { LiveState } from '../../../core/kube/liveState';
 import type { EnvironmentEntry, ProjectEntry } from '../../../core/workspace/environments';
@@ -14,7 +15,8 @@ import { gateLines, treeGate } from './gates';
 
 export class EnvironmentNode extends TreeNode {
   readonly id: string;
-  constructor(parent: TreeNode | undefined, readonly entry: EnvironmentEntry, private readonly ctx: TreeContext) {
+  /** `label`: the row's text when not the environment's name (an app under its environment's row) */
+  constructor(parent: TreeNode | undefined, readonly entry: EnvironmentEntry, private readonly ctx: TreeContext, private readonly label?: string) {
     super(parent);
     this.id = `env:${entry.project.root}:${entry.env.id}`;
     ctx.rendered?.set(this.key, this);
@@ -40,7 +42,7 @@ export class EnvironmentNode extends TreeNode {
 
   toTreeItem(): vscode.TreeItem {
     const { env, file } = this.entry;
-    const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(this.label ?? env.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const live = this.live;
     if (!file.ok) {
@@ -199,8 +201,38 @@ export function rootNodes(ctx: TreeContext): TreeNode[] {
   );
 }
 
+/** An environment of a multi-app project (`prod`): its apps as children, and how it compares with its source. */
+export class EnvironmentGroupNode extends TreeNode {
+  readonly id: string;
+  constructor(parent: TreeNode | undefined, readonly projectEntry: ProjectEntry, readonly group: EnvironmentGroup, private readonly ctx: TreeContext) {
+    super(parent);
+    this.id = `envgroup:${projectEntry.project.root}:${group.name}`;
+  }
+  toTreeItem(): vscode.TreeItem {
+    const { group } = this;
+    const item = new vscode.TreeItem(group.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    const degraded = group.entries.filter((e) => this.ctx.live?.state(e)?.health === 'degraded').length;
+    item.description = groupSummary(this.projectEntry, group, degraded);
+    const isProtected = group.entries.some((e) => e.env.protected);
+    item.iconPath = new vscode.ThemeIcon(isProtected ? 'lock' : 'server-environment');
+    item.tooltip = `${group.name}: ${item.description}${group.source ? `\nPromoted from ${group.source}` : ''}${isProtected ? '\nProtected' : ''}`;
+    item.contextValue = `;envGroup;${group.source !== undefined ? 'canPromoteAll;' : ''}${isProtected ? 'protected;' : ''}`;
+    item.accessibilityInformation = { label: `Environment ${group.name}, ${item.description}` };
+    return item;
+  }
+  override children(): TreeNode[] {
+    return this.group.entries.map((e) => new EnvironmentNode(this, e, this.ctx, e.env.app));
+  }
+}
+
 function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, ctx: TreeContext): TreeNode[] {
   const rows: TreeNode[] = p.project.problems.map((e) => new ProblemNode(parent, e, `project:${p.project.root}`));
+  const grouped = groupByEnvironment(p);
+  if (grouped) {
+    rows.push(...grouped.groups.map((g) => new EnvironmentGroupNode(parent, p, g, ctx)));
+    return [...rows, ...grouped.rest.map((e) => new EnvironmentNode(parent, e, ctx))];
+  }
   const apps = [...new Set(p.environments.map((e) => e.env.app).filter((a): a is string => a !== undefined))];
   if (!apps.length) return [...rows, ...p.environments.map((e) => new EnvironmentNode(parent, e, ctx))];
   for (const app of apps) {

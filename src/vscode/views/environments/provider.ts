@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DisposableOwner } from '../../../core/util/lifecycle';
 import { showsGate } from './gates';
-import { EnvironmentNode, rootNodes } from './nodes';
+import { EnvironmentGroupNode, EnvironmentNode, rootNodes } from './nodes';
 import { LoadingNode, ProblemNode, type TreeContext, type TreeNode } from './treeNode';
 
 /** Renders the Workspace's environments, history and live state; it holds no data and starts nothing. */
@@ -48,7 +48,8 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
       for (const k of keys) {
         const node = this.ctx.rendered?.get(k);
         if (node) {
-          this.changed.fire(node);
+          // an app's health counts in its environment's row (`1 degraded`): that row re-renders it too
+          this.changed.fire(node.parent instanceof EnvironmentGroupNode ? node.parent : node);
           sources.add(`${node.entry.project.root}\0${node.entry.env.id}`);
         }
       }

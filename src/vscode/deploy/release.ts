@@ -1,0 +1,100 @@
+/**
+ * Promote All (issue 15): the apps of an environment that differ from its source, chosen in a multi-select
+ * (all preselected), previewed, confirmed once, and moved by the core's release promotion in ONE commit.
+ */
+import * as vscode from 'vscode';
+import type { EnvironmentGroup } from '../../core/apps/matrix';
+import { cancelled, inputError } from '../../core/errors';
+import { needsApproval } from '../../core/gates/decide';
+import { computeImageEdits, type AppliedEdit } from '../../core/release/commitImages';
+import { describeAppDiff, diffEnvironments, tagText, type AppDiff, type EnvironmentDiff } from '../../core/release/diff';
+import { planRelease, promoteRelease, releasePlanText, type ReleaseResult } from '../../core/release/promote';
+import type { ProjectEntry } from '../../core/workspace/environments';
+import type { Services } from '../commands/types';
+import { describePush } from './flows';
+import { confirmDeployment, confirmProtected } from './prompts';
+import { operationContext, requireTrust } from './run';
+
+function line(a: AppliedEdit): string {
+  return `${a.env.app ?? a.env.name}: ${tagText(a.before)} → ${tagText(a.after)}`;
+}
+
+function appItem(a: AppDiff, d: EnvironmentDiff): vscode.QuickPickItem & { app: string } {
+  const row = describeAppDiff(a, d);
+  return { ...row, detail: `${row.detail} · ${a.to?.relFile ?? ''}`, picked: true, app: a.app };
+}
+
+/** `apps` given (a keybinding's or an API caller's arguments): those apps, without the multi-select. */
+export async function promoteAllFlow(s: Services, p: ProjectEntry, group: EnvironmentGroup, given?: readonly string[]): Promise<ReleaseResult | undefined> {
+  requireTrust('Promote All');
+  const { name: to, source: from } = group;
+  if (from === undefined) {
+    throw inputError('release.noSource', `${to} is not promoted from another environment`, { hint: 'Set promoteFrom on its environments in gitops-pilot.yaml' });
+  }
+  const git = { log: s.log, gitPath: s.settings.get('gitPath') || undefined };
+  const diff = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Comparing ${from} and ${to}…` }, () => diffEnvironments(p.project, from, to, { git }));
+  const broken = diff.apps.filter((a) => a.status === 'error');
+  for (const a of broken) s.log.warn(`Promote All: ${a.app} left out: ${a.error?.message ?? 'unreadable'}`);
+  const differ = diff.apps.filter((a) => a.status === 'differs');
+  if (!differ.length) {
+    void vscode.window.showInformationMessage(`Every app of ${to} already runs ${from}'s image${broken.length ? ` (${broken.length} unreadable: see the log)` : ''}: nothing to promote.`);
+    return undefined;
+  }
+  const picked = given ? given.map((app) => ({ app })) : await vscode.window.showQuickPick(differ.map((a) => appItem(a, diff)), {
+    canPickMany: true,
+    ignoreFocusOut: true,
+    title: `Promote All to ${to} from ${from}${broken.length ? ` (${broken.length} unreadable, left out)` : ''}`,
+    placeHolder: `${differ.length} of ${diff.apps.filter((a) => a.to).length} apps differ; unselect the ones to keep`,
+  });
+  if (!picked?.length) throw cancelled();
+  const apps = picked.map((x) => x.app);
+  const planCtx = operationContext(s, p.project, new AbortController().signal, () => undefined);
+  // the single promotion's guards for every app (mutable tags into protected environments, a healthy source)
+  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${apps.length} apps…` }, () => planRelease(planCtx, { from, to, apps, confirmed: true }));
+  if (!plan.edits.length) {
+    void vscode.window.showInformationMessage(`${apps.join(', ')} in ${to} already run ${from}'s images: nothing to commit.`);
+    return undefined;
+  }
+  const { original, text, applied } = await computeImageEdits(plan.edits);
+  const files = [...text].filter(([f, t]) => t !== original.get(f));
+  const title = `Promote ${plan.edits.length} app${plan.edits.length === 1 ? '' : 's'} from ${from} to ${to}`;
+  if (files.length === 1) {
+    const env = plan.edits.find((e) => e.env.file === files[0]![0])!.env;
+    await s.previews.showDiff(files[0]![0], files[0]![1], `${env.relFile} (${to}): ${title}`);
+  } else await s.previews.showText(`promote-${to}.txt`, releasePlanText(plan, applied));
+  const approval = plan.edits.find((e) => needsApproval(e.env));
+  if (approval) await confirmProtected(approval.env, title);
+  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, `${applied.filter((a) => a.changed).map(line).join('\n')}\n\nOne commit. ${describePush(s)}`, 'Promote All');
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Promoting ${plan.edits.length} apps to ${to}`, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    try {
+      const r = await promoteRelease(operationContext(s, p.project, abort.signal, (m) => progress.report({ message: m })), { from, to, apps, confirmed: true }, plan);
+      if (token.isCancellationRequested && r.status === 'unchanged') throw cancelled();
+      return r;
+    } finally {
+      sub.dispose();
+    }
+  });
+  await reportRelease(s, result, to);
+  return result;
+}
+
+/** After a release: refresh its files, say what happened, and hand every moved app to the after-deploy hooks (watching). */
+async function reportRelease(s: Services, r: ReleaseResult, to: string): Promise<void> {
+  const seen = new Set<string>();
+  for (const e of r.plan.edits) {
+    if (seen.has(e.env.file)) continue;
+    seen.add(e.env.file);
+    await s.refresh.deploymentMade(e.env);
+  }
+  if (r.status === 'unchanged') {
+    void vscode.window.showInformationMessage(`${to} already declares those images: nothing to commit.`);
+    return;
+  }
+  const where = r.status === 'pushed' ? `pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}` : `committed ${r.commit?.slice(0, 7)} locally (not pushed)`;
+  const subject = r.message?.split('\n')[0] ?? '';
+  s.log.info(`${subject} — ${where}`);
+  void vscode.window.showInformationMessage(`${subject} — ${where}`);
+  for (const a of r.edits) for (const hook of s.hooks.afterDeploy) hook({ ...r, env: a.env, before: a.before, after: a.after });
+}
