@@ -16,3 +16,13 @@ export function writeTree(root: string, files: Record<string, string>): void {
     writeFileSync(p, content);
   }
 }
+
+/** Numbered folders under `root` (p0, p1, …), each written from { 'relative/path': 'content' }: one per test. */
+export function folderMaker(root: string): (files: Record<string, string>) => string {
+  let n = 0;
+  return (files) => {
+    const dir = join(root, `p${n++}`);
+    writeTree(dir, files);
+    return dir;
+  };
+}

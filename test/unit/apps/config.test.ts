@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadProject } from '../../../src/core/config/project';
 import { readEnvironmentFile } from '../../../src/core/gitops/environmentFile';
-import { tempDir, writeTree } from '../../support/tmp';
+import { folderMaker, tempDir } from '../../support/tmp';
 
 const values = (app: string, tag: string) => `${app}:\n  image:\n    repository: reg.example/${app}\n    tag: ${tag}\n`;
 
 describe('apps: in gitops-pilot.yaml', () => {
   const tmp = tempDir();
   after(tmp.cleanup);
-  let n = 0;
-  const folder = (files: Record<string, string>) => {
-    const dir = join(tmp.dir, `p${n++}`);
-    writeTree(dir, files);
-    return dir;
-  };
+  const folder = folderMaker(tmp.dir);
 
   test('a shared environment template with {app} / {env}: one Environment per app × env, chained per app', async () => {
     const dir = folder({

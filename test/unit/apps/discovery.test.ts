@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { discoverEnvironments, loadProject } from '../../../src/core/config/project';
 import { readEnvironmentFile } from '../../../src/core/gitops/environmentFile';
 import { reposDir } from '../../support/realRepos';
-import { tempDir, writeTree } from '../../support/tmp';
+import { folderMaker, tempDir } from '../../support/tmp';
 
 const appValues = (apps: Record<string, string>) => Object.entries(apps).map(([a, t]) => `${a}:\n  replicas: 1\n  image:\n    repository: reg.example/${a}\n    tag: ${t}\n`).join('');
 const kust = (images: Record<string, string>) => `resources:\n- ../../base\nimages:\n${Object.entries(images).map(([n, t]) => `- name: ${n}\n  newTag: ${t}\n`).join('')}`;
@@ -12,12 +12,7 @@ const kust = (images: Record<string, string>) => `resources:\n- ../../base\nimag
 describe('multi-app discovery', () => {
   const tmp = tempDir();
   after(tmp.cleanup);
-  let n = 0;
-  const folder = (files: Record<string, string>) => {
-    const dir = join(tmp.dir, `p${n++}`);
-    writeTree(dir, files);
-    return dir;
-  };
+  const folder = folderMaker(tmp.dir);
 
   test('envs/<env>/values.yaml with several <app>.image keys: one environment per app, chained per app', async () => {
     const dir = folder({

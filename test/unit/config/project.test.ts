@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadProject } from '../../../src/core/config/project';
 import { readEnvironmentFile } from '../../../src/core/gitops/environmentFile';
-import { tempDir, writeTree } from '../../support/tmp';
+import { folderMaker, tempDir } from '../../support/tmp';
 
 const values = (tag: string) => `# values\nimage:\n  repository: demo-app\n  tag: ${tag}\nreplicaCount: 2\n`;
 const kustomization = (tag: string) => `resources:\n- ../../base\nimages:\n- name: demo-app\n  newTag: ${tag}\n`;
@@ -12,12 +12,7 @@ const kustomization = (tag: string) => `resources:\n- ../../base\nimages:\n- nam
 describe('loadProject', () => {
   const tmp = tempDir();
   after(tmp.cleanup);
-  let n = 0;
-  const folder = (files: Record<string, string>) => {
-    const dir = join(tmp.dir, `p${n++}`);
-    writeTree(dir, files);
-    return dir;
-  };
+  const folder = folderMaker(tmp.dir);
 
   test('a folder with neither config nor layout is not a project', async () => {
     assert.equal(await loadProject(folder({ 'README.md': 'hi' })), undefined);

@@ -8,27 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { until } from '../until';
 import type { ExtensionApi } from '../../../src/extension';
 import type { EnvironmentDiff } from '../../../src/core/release/diff';
 
 const remote = process.env.GITOPS_PILOT_TEST_REMOTE!;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
-function until(event: (listener: () => void) => { dispose(): void }, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
-  if (ok()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, ms);
-    const sub = event(() => {
-      if (!ok()) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve();
-    });
-  });
-}
 
 suite('many apps in the Environments view', () => {
   let api: ExtensionApi;

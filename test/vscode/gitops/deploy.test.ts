@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { until } from '../until';
 import type { ExtensionApi } from '../../../src/extension';
 import { nullLogger } from '../../../src/core/log';
 import { HistoryModel } from '../../../src/core/workspace/history';
@@ -22,21 +23,6 @@ function tagOf(model: EnvironmentsModel, id: string): string | undefined {
   return e?.file.ok ? e.file.declared.tag : undefined;
 }
 
-function until(event: (listener: () => void) => { dispose(): void }, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
-  if (ok()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, ms);
-    const sub = event(() => {
-      if (!ok()) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve();
-    });
-  });
-}
 
 suite('deployments from the editor', () => {
   let api: ExtensionApi;
@@ -77,7 +63,8 @@ suite('deployments from the editor', () => {
     assert.equal(git(remote, 'rev-parse', 'main'), head);
   });
 
-  test('a commit made by git outside the editor changes the History rows without Refresh', async () => {
+  test('a commit made by git outside the editor changes the History rows without Refresh', async function () {
+    this.timeout(120_000);
     const tree = api.environmentsTree;
     const label = (n: unknown) => String((tree.getTreeItem(n) as vscode.TreeItem).label);
     const historyRows = async () => {
@@ -90,10 +77,17 @@ suite('deployments from the editor', () => {
       const s = history.state(api.environments.find('dev')!.env);
       return s.kind === 'loaded' ? (s.value[0]?.after?.tag ?? 'none') : s.kind;
     };
-    // expand dev's History as a user does: the refresh manager hears it and the workspace reads it
-    await api.environmentsView.reveal((await historyRows()).history, { expand: true });
+    // expand dev's History as a user does: the refresh manager hears it and the workspace reads it. A tree
+    // refresh from the previous test's deployment can land at the same moment and the expansion is then not
+    // reported (seen 2 in ~6 runs): like a user, collapse and expand again until the read has started.
+    for (let attempt = 0; ; attempt++) {
+      await api.environmentsView.reveal((await historyRows()).history, { expand: true });
+      const started = await until(history.onDidChange, () => latest() !== 'idle', "dev's History read to start", 5_000).then(() => true, () => false);
+      if (started || attempt === 3) break;
+      await vscode.commands.executeCommand('workbench.actions.treeView.gitopsPilot.environments.collapseAll');
+    }
     // a guard, not a wait: the read runs git in a loaded extension host (2 cores shared with the other tiers)
-    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', "dev's History to be read", 30_000);
+    await until(history.onDidChange, () => latest() === 'sha-0c0ffee', "dev's History to be read", 20_000);
     assert.equal((await historyRows()).rows[0], '1.0.5 → sha-0c0ffee');
 
     // the file edited in a terminal first (seen by the file watcher), then committed: only HEAD moves
