@@ -60,7 +60,7 @@ export class RefreshManager extends DisposableOwner {
    * Follows a view: its visibility goes to the Workspace (nothing loads while it is hidden), and so do
    * the rows expanded in it that want data (`expandTarget` says which).
    */
-  attachView<T>(id: ViewId, view: vscode.TreeView<T>, expandTarget?: (element: T) => ExpandTarget | undefined): void {
+  attachView<T>(id: ViewId, view: vscode.TreeView<T>, expandTarget?: (element: T) => ExpandTarget | undefined, childrenShown?: vscode.Event<T>): void {
     const visibility = (visible: boolean) => void this.workspace.viewVisibilityChanged(id, visible).catch((err: unknown) => this.log.error(`loading the ${id} view failed`, err));
     this.register(view.onDidChangeVisibility((e) => visibility(e.visible)));
     if (expandTarget) {
@@ -72,6 +72,9 @@ export class RefreshManager extends DisposableOwner {
       };
       this.register(view.onDidExpandElement((e) => expanded(e.element, true)));
       this.register(view.onDidCollapseElement((e) => expanded(e.element, false)));
+      // VS Code drops an expand event whose row a concurrent refresh has just replaced (the extension host no
+      // longer knows its handle), yet still asks for the row's children: being asked means the row shows expanded
+      if (childrenShown) this.register(childrenShown((element) => expanded(element, true)));
     }
     visibility(view.visible);
   }

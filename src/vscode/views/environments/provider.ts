@@ -8,6 +8,9 @@ import { LoadingNode, ProblemNode, type TreeContext, type TreeNode } from './tre
 export class EnvironmentsProvider extends DisposableOwner implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly childrenAsked = this.register(new vscode.EventEmitter<TreeNode>());
+  /** VS Code asked for a row's children: the row shows expanded (whether or not its expand event arrived). */
+  readonly onDidShowChildren = this.childrenAsked.event;
 
   constructor(private readonly ctx: TreeContext) {
     super();
@@ -67,7 +70,10 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
 
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
     // renders what the models hold; loading is the Workspace's (told by the RefreshManager what shows)
-    if (node) return node.children();
+    if (node) {
+      this.childrenAsked.fire(node);
+      return node.children();
+    }
     this.ctx.rendered?.clear();
     const state = this.ctx.model.state;
     if (state.kind === 'failed') return [new ProblemNode(undefined, state.error, 'model')];

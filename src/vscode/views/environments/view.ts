@@ -38,6 +38,6 @@ export class EnvironmentsView extends DisposableOwner {
     const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', ws.environments.state.kind);
     this.register(ws.environments.onDidChange(setState));
     // pods and events are watched for expanded environments; a History is read while its rows show
-    s.refresh.attachView('environments', view, (node) => (node instanceof EnvironmentNode ? { environmentKey: node.key } : node instanceof HistoryNode ? { historyFile: node.envNode.env.file } : undefined));
+    s.refresh.attachView('environments', view, (node) => (node instanceof EnvironmentNode ? { environmentKey: node.key } : node instanceof HistoryNode ? { historyFile: node.envNode.env.file } : undefined), provider.onDidShowChildren);
   }
 }

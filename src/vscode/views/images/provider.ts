@@ -7,6 +7,9 @@ import { MessageNode, problemNode, RepositoryNode, type ImageTreeNode } from './
 export class ImagesProvider extends DisposableOwner implements vscode.TreeDataProvider<ImageTreeNode> {
   private readonly changed = this.register(new vscode.EventEmitter<ImageTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly childrenAsked = this.register(new vscode.EventEmitter<ImageTreeNode>());
+  /** VS Code asked for a row's children: the row shows expanded (whether or not its expand event arrived). */
+  readonly onDidShowChildren = this.childrenAsked.event;
 
   constructor(private readonly model: ImagesModel) {
     super();
@@ -18,7 +21,10 @@ export class ImagesProvider extends DisposableOwner implements vscode.TreeDataPr
   }
 
   getChildren(node?: ImageTreeNode): ImageTreeNode[] | Promise<ImageTreeNode[]> {
-    if (node) return node.children();
+    if (node) {
+      this.childrenAsked.fire(node);
+      return node.children();
+    }
     const state = this.model.state;
     switch (state.kind) {
       case 'loading':

@@ -21,6 +21,6 @@ export class ImagesView extends DisposableOwner {
     const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.images.state', model.state.kind);
     this.register(model.onDidChange(setState));
     // a repository's tags and a tag's findings are read while their rows are expanded
-    refresh.attachView('images', this.view, (node) => (node instanceof RepositoryNode ? { imageRow: node.entry.key } : node instanceof TagNode ? { imageRow: tagKey(node.entry) } : undefined));
+    refresh.attachView('images', this.view, (node) => (node instanceof RepositoryNode ? { imageRow: node.entry.key } : node instanceof TagNode ? { imageRow: tagKey(node.entry) } : undefined), this.provider.onDidShowChildren);
   }
 }
