@@ -15,23 +15,25 @@
  * time; the status bar is not read (what it says while several rollouts run is another feature's).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Locator } from 'playwright-core';
 import { Kubectl, kubectlInstalled } from '../support/kubesim/kubectl';
+import { gitOut, sessionStep } from '../support/e2eSteps';
 import { repoRoot } from '../support/paths';
 import { RELEASE_TAG, THREE_APPS } from '../support/sandbox/apps';
 import { INITIAL_TAG } from '../support/sandbox/layout';
 import { startSandbox, type Sandbox } from '../support/sandbox/sandbox';
 import { startVSCodeServer, type VSCodeServer } from '../support/vscodeServer';
-import { openWorkbench, type Workbench } from '../support/workbench';
+import { openWorkbench, type TreeRow, type Workbench } from '../support/workbench';
 
 /** Pods take about two seconds from scheduling to Ready, as in the loop test. */
 const TIMINGS = { scheduleMs: 100, sandboxMs: 150, pullMs: 300, startMs: 200, readyMs: 1200, terminateMs: 300, crashAfterMs: 800, timeFactor: 0.1 };
 const RELEASE = RELEASE_TAG.replace(/\./g, '\\.');
+/** Screenshots the README shows (copied into media/ when GITOPS_PILOT_UPDATE_SCREENSHOTS=1), as the loop test does. */
+const README_SHOTS = new Map<string, string>();
 
 /** The DOM as the page evaluates it (the tests are compiled without the DOM library). */
 interface DomEl {
@@ -40,13 +42,9 @@ interface DomEl {
   readonly textContent: string | null;
 }
 
-function git(dir: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const git = gitOut;
 
-describe('e2e: promote a release of three apps in the real UI on the three-app sandbox', { timeout: 10 * 60_000 }, () => {
+describe('e2e: promote a release of three apps in the real UI on the three-app sandbox', { timeout: 20 * 60_000 }, () => {
   let tmp: string;
   let sandbox: Sandbox;
   let server: VSCodeServer;
@@ -70,24 +68,21 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
     await server?.stop();
     await sandbox?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (process.env.GITOPS_PILOT_UPDATE_SCREENSHOTS === '1') {
+      mkdirSync(join(repoRoot, 'media/screenshots'), { recursive: true });
+      for (const [name, file] of README_SHOTS) copyFileSync(file, join(repoRoot, 'media/screenshots', `${name}.png`));
+    }
   });
 
-  function step(name: string, fn: () => Promise<void>): () => Promise<void> {
-    return async () => {
-      try {
-        await fn();
-      } catch (err) {
-        const file = await wb.screenshot(`FAILED-${name}`).catch(() => '(no screenshot)');
-        const notes = await wb.notifications().catch(() => []);
-        console.log(`  step ${name} failed; screenshot ${file}; notifications: ${JSON.stringify(notes)}`);
-        throw err;
-      }
-    };
-  }
+  /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
 
-  async function shot(name: string): Promise<void> {
+  async function shot(name: string, readme?: string): Promise<void> {
     await wb.moveMouseAway();
-    await wb.screenshot(name);
+    // a tooltip left from the last click (the activity bar's) closes once the mouse is away; it is cosmetic, so no failure if it lingers
+    await wb.page.locator('.workbench-hover-container').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    const file = await wb.screenshot(name);
+    if (readme) README_SHOTS.set(readme, file);
   }
 
   /** An app's row under an environment's row (`api` under `prod`): its accessible label names the environment. */
@@ -102,14 +97,21 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
   }
   const appRowDescription = async (env: string, app: string) => ((await appRow(env, app).count()) ? ((await appRow(env, app).locator('.label-description').textContent()) ?? '').trim() : '(no row)');
 
-  test('1. the matrix: environments with their apps, prod three apps behind staging', { timeout: 180_000 }, step('1', async () => {
+  test('1. the matrix: environments with their apps, prod three apps behind staging', { timeout: 240_000 }, step('1', async () => {
     await wb.openView('GitOps Pilot');
-    const rows = await wb.waitForRows(
-      (r) =>
-        r.some((x) => x.label === 'prod' && x.description === '3 apps · 3 differ from staging') &&
-        r.some((x) => x.label === 'staging' && x.description === '3 apps · 0 differ from dev') &&
-        r.filter((x) => THREE_APPS.includes(x.label as (typeof THREE_APPS)[number]) && /Synced.*Healthy/.test(x.description)).length === 9,
-      'prod: 3 apps · 3 differ from staging, and every app row Synced and Healthy',
+    // the first load: two projects, twelve environments and their live state (slower on a loaded machine)
+    let rows: TreeRow[] = [];
+    await wb.until(
+      async () => {
+        rows = await wb.treeRows();
+        return (
+          rows.some((x) => x.label === 'prod' && x.description === '3 apps · 3 differ from staging') &&
+          rows.some((x) => x.label === 'staging' && x.description === '3 apps · 0 differ from dev') &&
+          rows.filter((x) => THREE_APPS.includes(x.label as (typeof THREE_APPS)[number]) && /Synced.*Healthy/.test(x.description)).length === 9
+        );
+      },
+      () => `prod: 3 apps · 3 differ from staging, and every app row Synced and Healthy; rows: ${JSON.stringify(rows.map((r) => `${r.label} — ${r.description}`))}`,
+      180_000,
     );
     // the app developer's view beside it: demo-app's own dev, staging and prod
     for (const env of ['dev', 'staging', 'prod']) {
@@ -117,7 +119,7 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
       assert.ok(rows.some((x) => x.label === env && x.description.includes(tag) && /Healthy/.test(x.description)), `demo-app's own ${env} at ${tag}: ${JSON.stringify(rows)}`);
     }
     for (const app of THREE_APPS) assert.match(await appRowDescription('prod', app), new RegExp(`${INITIAL_TAG.replace(/\./g, '\\.')}.*Synced.*Healthy`));
-    await shot('release-matrix');
+    await shot('release-matrix', 'matrix');
   }));
 
   test('2. right-click prod → Promote All…: three apps preselected, the typed confirmation, ONE commit with three Image: trailers', { timeout: 180_000 }, step('2', async () => {
@@ -138,7 +140,7 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
     );
     assert.deepEqual(picks.map((p) => p.label).sort(), [...THREE_APPS].sort(), JSON.stringify(picks));
     assert.ok(picks.every((p) => p.checked === 'true'), `all preselected: ${JSON.stringify(picks)}`);
-    await shot('promote-all-pick');
+    await shot('promote-all-pick', 'promote-all');
     await wb.quickInput().locator('.quick-input-box input').press('Enter');
 
     // prod is protected: type its name
@@ -147,7 +149,7 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
     await shot('promote-all-confirm');
     await wb.answerInput('prod');
 
-    await wb.until(async () => bare('rev-parse', 'main') !== before0, () => 'a commit on the remote');
+    await wb.until(async () => bare('rev-parse', 'main') !== before0, () => 'a commit on the remote', 120_000);
     assert.equal(bare('rev-parse', 'main~1'), before0, 'ONE commit');
     const message = bare('log', '-1', '--format=%B', 'main');
     assert.match(message, /^promote\(prod\): 3 apps from staging/);
@@ -157,17 +159,28 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
     await shot('release-committed');
   }));
 
-  test('3. Sync Argo CD App on each app of prod: prod runs staging\'s tags, Synced and Healthy; every rollout completes', { timeout: 240_000 }, step('3', async () => {
+  test('3. Sync Argo CD App on each app of prod: prod runs staging\'s tags, Synced and Healthy; every rollout completes', { timeout: 600_000 }, step('3', async () => {
     assert.notEqual(before0, '', 'step 2 committed');
+    const runs = (app: string) => sandbox.sim.store.get('deployments', 'prod', app).spec.template.spec.containers[0].image === `${sandbox.repositoryOf(app)}:${RELEASE_TAG}`;
     for (const app of THREE_APPS) {
       // prod syncs by hand: the agent has seen the commit (the product asked it to refresh after the push)
       await wb.until(async () => /OutOfSync/.test(await appRowDescription('prod', app)), async () => `${app} in prod OutOfSync; it shows "${await appRowDescription('prod', app)}"`);
-      const items = await openMenu(appRow('prod', app));
-      assert.ok(items.includes('Sync Argo CD App'), `context menu of ${app} in prod: ${JSON.stringify(items)}`);
-      await wb.chooseMenuItem('Sync Argo CD App');
-    }
-    for (const app of THREE_APPS) {
-      await wb.until(async () => new RegExp(`${RELEASE}.*Synced.*Healthy`).test(await appRowDescription('prod', app)), async () => `${app} in prod at ${RELEASE_TAG}, Synced and Healthy; it shows "${await appRowDescription('prod', app)}"`);
+      // A context menu that a live tree's refresh closes loses its click (chooseMenuItem only sees the menu
+      // gone). Until the sync reached the cluster (the agent applies it at once), right-click again, as a user would.
+      for (let attempt = 1; ; attempt++) {
+        const items = await openMenu(appRow('prod', app));
+        assert.ok(items.includes('Sync Argo CD App'), `context menu of ${app} in prod: ${JSON.stringify(items)}`);
+        await wb.chooseMenuItem('Sync Argo CD App');
+        try {
+          await wb.until(async () => runs(app), () => `${app} in prod synced to ${RELEASE_TAG}`, 20_000);
+          break;
+        } catch (err) {
+          console.log(`  Sync Argo CD App on ${app} (attempt ${attempt}) did not reach the cluster; notifications: ${JSON.stringify(await wb.notifications().catch(() => []))}`);
+          if (attempt === 3) throw err;
+        }
+      }
+      // its rollout done before the next app's menu (fewer refreshes under the next right-click)
+      await wb.until(async () => new RegExp(`${RELEASE}.*Synced.*Healthy`).test(await appRowDescription('prod', app)), async () => `${app} in prod at ${RELEASE_TAG}, Synced and Healthy; it shows "${await appRowDescription('prod', app)}"`, 120_000);
     }
     await wb.waitForRow('prod', { description: '3 apps · 0 differ from staging' });
     if (kubectlInstalled()) {
