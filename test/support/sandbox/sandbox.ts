@@ -147,7 +147,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       }
     }
 
-    // what the engine would have deployed already: every environment at the initial tag
+    // what the engine would have deployed already: every app in every environment at its start tag
     for (const app of apps) {
       for (const e of ENVIRONMENTS) createRolledOutDeployment(sim, { namespace: e.namespace, name: app, container: app, replicas: e.replicas, image: `${repositoryOf(app)}:${startTag(opts.apps, e, INITIAL_TAG)}` });
     }
