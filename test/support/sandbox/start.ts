@@ -11,7 +11,7 @@
  *   npm start -- --flux         Flux (a GitRepository and a HelmRelease per environment) instead of Argo CD
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { repoRoot } from '../paths';
 import { which } from '../proc';
 import { startVSCodeServer, type VSCodeServer } from '../vscodeServer';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     ...(layout.apps.length > 1
       ? [
           `  apps               ${layout.apps.join(', ')}: ${layout.file('<app>', '<env>')}; gitops-pilot.yaml there lists them (apps:)`,
-          `                     dev and staging run ${RELEASE_TAG}, prod ${INITIAL_TAG}: right-click prod → Promote All to prod…`,
+          `                     dev and staging run ${RELEASE_TAG}, prod ${INITIAL_TAG}: right-click prod under ${basename(layout.gitopsClone)} → Promote All…`,
         ]
       : []),
     `  Kubernetes         ${sandbox.sim.url}  (kubeconfig ${layout.kubeconfig}; contexts sandbox-dev, sandbox-staging, sandbox-prod)`,
