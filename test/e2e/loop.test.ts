@@ -15,11 +15,11 @@
  * Steps depend on each other, as a user's session does.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gitOut, sessionStep } from '../support/e2eSteps';
 import { repoRoot } from '../support/paths';
 import { startSandbox, type Sandbox } from '../support/sandbox/sandbox';
 import { startVSCodeServer, type VSCodeServer } from '../support/vscodeServer';
@@ -31,11 +31,7 @@ const TIMINGS = { scheduleMs: 100, sandboxMs: 150, pullMs: 300, startMs: 200, re
 /** Screenshots the README shows (copied into media/ when GITOPS_PILOT_UPDATE_SCREENSHOTS=1). */
 const README_SHOTS = new Map<string, string>();
 
-function git(dir: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const git = gitOut;
 
 describe('e2e: build, push, deploy, promote, fail, roll back — in the real UI on the sandbox', { timeout: 15 * 60_000 }, () => {
   let tmp: string;
@@ -69,18 +65,7 @@ describe('e2e: build, push, deploy, promote, fail, roll back — in the real UI 
   });
 
   /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
-  function step(name: string, fn: () => Promise<void>): () => Promise<void> {
-    return async () => {
-      try {
-        await fn();
-      } catch (err) {
-        const file = await wb.screenshot(`FAILED-${name}`).catch(() => '(no screenshot)');
-        const notes = await wb.notifications().catch(() => []);
-        console.log(`  step ${name} failed; screenshot ${file}; notifications: ${JSON.stringify(notes)}`);
-        throw err;
-      }
-    };
-  }
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
 
   async function shot(name: string, readme?: string): Promise<void> {
     await wb.moveMouseAway();

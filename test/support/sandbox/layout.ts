@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { appFile, appNames, appsConfig, RELEASE_TAG, startTag, type AppCount } from './apps';
 
 export const APP = 'demo-app';
 export const ENVIRONMENTS = [
@@ -18,7 +19,7 @@ export const INITIAL_TAG = '1.0.0';
 export type SandboxEngine = 'argocd' | 'flux';
 /** Flux mode: the GitRepository in flux-system, and each environment's HelmRelease (the chart is charts/APP in the GitOps repository). */
 export const FLUX_SOURCE = `${APP}-gitops`;
-export const fluxRelease = (env: string): string => `${APP}-${env}`;
+export const fluxRelease = (env: string, app: string = APP): string => `${app}-${env}`;
 
 export interface SandboxLayout {
   readonly root: string;
@@ -27,6 +28,10 @@ export interface SandboxLayout {
   readonly gitopsBare: string;
   readonly kubeconfig: string;
   readonly workspaceFile: string;
+  /** the apps of the GitOps repository (demo-app first) */
+  readonly apps: readonly string[];
+  /** where an app's tag for an environment lives, relative to the GitOps repository */
+  file(app: string, env: string): string;
 }
 
 const IDENTITY = { GIT_AUTHOR_NAME: 'Sandbox', GIT_AUTHOR_EMAIL: 'sandbox@gitops-pilot.invalid', GIT_COMMITTER_NAME: 'Sandbox', GIT_COMMITTER_EMAIL: 'sandbox@gitops-pilot.invalid' };
@@ -42,8 +47,8 @@ function write(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-export function valuesFile(env: (typeof ENVIRONMENTS)[number], repository: string, tag: string): string {
-  return `# ${APP} in ${env.name}: the image is moved here by deployments (GitOps Pilot, or a pipeline)
+export function valuesFile(env: (typeof ENVIRONMENTS)[number], repository: string, tag: string, app: string = APP): string {
+  return `# ${app} in ${env.name}: the image is moved here by deployments (GitOps Pilot, or a pipeline)
 replicaCount: ${env.replicas}
 image:
   repository: ${repository}
@@ -60,9 +65,16 @@ resources:
 /**
  * Writes the repositories under `root` (which must not exist yet, or be empty). `repository` is the image
  * repository as the registry serves it (e.g. 127.0.0.1:PORT/demo-app); `server` the simulator's URL.
+ * `apps: 3`: demo-app, api and worker in the GitOps repository (see apps.ts); `repositoryOf` names their images.
  */
-export function writeLayout(root: string, opts: { repository: string; server: string; region: string; account: string; engine?: SandboxEngine }): SandboxLayout {
+export function writeLayout(
+  root: string,
+  opts: { repository: string; server: string; region: string; account: string; engine?: SandboxEngine; apps?: AppCount; repositoryOf?: (app: string) => string },
+): SandboxLayout {
   const flux = opts.engine === 'flux';
+  const apps = appNames(opts.apps, APP);
+  const file = (app: string, env: string) => appFile(opts.apps, app, env);
+  const repositoryOf = (app: string) => (app === APP ? opts.repository : opts.repositoryOf?.(app) ?? opts.repository.replace(/[^/]+$/, app));
   const appRepo = join(root, APP);
   const gitopsClone = join(root, `${APP}-gitops`);
   const gitopsBare = join(root, 'remotes', `${APP}-gitops.git`);
@@ -100,7 +112,7 @@ gitops:
 environments:
 ${ENVIRONMENTS.map(
   (e) => `  - name: ${e.name}
-    file: envs/${e.name}/values.yaml
+    file: ${file(APP, e.name)}
     path: image.tag
     cluster: { context: sandbox-${e.name}, namespace: ${e.namespace} }
     workload: deployment/${APP}
@@ -117,14 +129,25 @@ ${ENVIRONMENTS.map(
   git(root, 'init', '-q', '--bare', '-b', 'main', gitopsBare);
   git(root, 'clone', '-q', gitopsBare, gitopsClone);
   git(gitopsClone, 'checkout', '-q', '-B', 'main');
-  for (const e of ENVIRONMENTS) write(join(gitopsClone, `envs/${e.name}/values.yaml`), valuesFile(e, opts.repository, INITIAL_TAG));
-  if (flux) for (const [file, text] of Object.entries(chartFiles())) write(join(gitopsClone, 'charts', APP, file), text);
+  for (const app of apps) for (const e of ENVIRONMENTS) write(join(gitopsClone, file(app, e.name)), valuesFile(e, repositoryOf(app), INITIAL_TAG, app));
+  if (flux) for (const app of apps) for (const [name, text] of Object.entries(chartFiles(app))) write(join(gitopsClone, 'charts', app, name), text);
+  const values = file(apps.length > 1 ? '<app>' : APP, '<env>');
   const engineLine = flux
-    ? `Flux (here: the simulator's Flux controllers) reconciles each environment's HelmRelease (${fluxRelease('ENV')} in flux-system) from charts/${APP} with envs/<env>/values.yaml.`
-    : "Argo CD (here: the sandbox's agent) syncs each environment from envs/<env>/values.yaml.";
-  write(join(gitopsClone, 'README.md'), `# ${APP}-gitops\n\nWhat runs where. ${engineLine}\n`);
+    ? `Flux (here: the simulator's Flux controllers) reconciles each environment's HelmRelease (${fluxRelease('ENV', apps.length > 1 ? 'APP' : APP)} in flux-system) from charts/${apps.length > 1 ? '<app>' : APP} with ${values}.`
+    : `Argo CD (here: the sandbox's agent) syncs each environment from ${values}.`;
+  write(join(gitopsClone, 'README.md'), `# ${APP}-gitops\n\nWhat runs where${apps.length > 1 ? ` (${apps.join(', ')})` : ''}. ${engineLine}\n`);
+  if (apps.length > 1) {
+    write(join(gitopsClone, 'gitops-pilot.yaml'), appsConfig({ apps, repositoryOf, environments: ENVIRONMENTS, engine: flux ? 'flux' : 'argocd', fluxRelease }));
+  }
   git(gitopsClone, 'add', '-A');
-  git(gitopsClone, 'commit', '-q', '-m', `deploy: ${APP} ${INITIAL_TAG} everywhere`);
+  git(gitopsClone, 'commit', '-q', '-m', `deploy: ${apps.join(', ')} ${INITIAL_TAG} everywhere`);
+  // three apps: a release moved through dev and staging, prod still behind
+  const ahead = ENVIRONMENTS.filter((e) => startTag(opts.apps, e, INITIAL_TAG) !== INITIAL_TAG);
+  if (ahead.length) {
+    for (const app of apps) for (const e of ahead) write(join(gitopsClone, file(app, e.name)), valuesFile(e, repositoryOf(app), RELEASE_TAG, app));
+    git(gitopsClone, 'add', '-A');
+    git(gitopsClone, 'commit', '-q', '-m', `deploy: ${apps.join(', ')} ${RELEASE_TAG} to ${ahead.map((e) => e.name).join(' and ')}`);
+  }
   git(gitopsClone, 'push', '-q', '-u', 'origin', 'main');
   for (const dir of [appRepo, gitopsClone]) {
     git(dir, 'config', 'user.name', 'Sandbox Developer');
@@ -148,13 +171,13 @@ current-context: sandbox-dev
 `,
   );
   write(workspaceFile, `${JSON.stringify({ folders: [{ path: APP }, { path: `${APP}-gitops` }], settings: {} }, null, 2)}\n`);
-  return { root, appRepo, gitopsClone, gitopsBare, kubeconfig, workspaceFile };
+  return { root, appRepo, gitopsClone, gitopsBare, kubeconfig, workspaceFile, apps, file };
 }
 
 /** The Helm chart the Flux sandbox's HelmReleases install (the simulator reads Chart.yaml; the template is what Helm would render). */
-function chartFiles(): Record<string, string> {
+function chartFiles(app: string): Record<string, string> {
   return {
-    'Chart.yaml': `apiVersion: v2\nname: ${APP}\ndescription: The GitOps Pilot sandbox's sample app\ntype: application\nversion: 0.1.0\nappVersion: "${INITIAL_TAG}"\n`,
+    'Chart.yaml': `apiVersion: v2\nname: ${app}\ndescription: The GitOps Pilot sandbox's sample app\ntype: application\nversion: 0.1.0\nappVersion: "${INITIAL_TAG}"\n`,
     'templates/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -170,7 +193,7 @@ spec:
         app: {{ .Release.Name }}
     spec:
       containers:
-        - name: ${APP}
+        - name: ${app}
           image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
           imagePullPolicy: {{ .Values.image.pullPolicy }}
           ports:

@@ -6,7 +6,7 @@
  * When the registry or Docker is missing it says so and runs what still works.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startDockerd, defaultDockerCli, type DockerDaemon } from '../dockerd';
 import { startEcrStack, type EcrStack } from '../ecr';
 import { createApplication, createFluxObjects, createRolledOutDeployment, gitRepositoryManifest, helmReleaseManifest, startKubeSim, type KubeSim } from '../kubesim';
@@ -14,6 +14,7 @@ import type { Timings } from '../kubesim/runtime';
 import { run, which } from '../proc';
 import { RegistryClient, pushSyntheticImage } from '../registryClient';
 import { startArgoAgent, type AgentApp, type ArgoAgent } from './agent';
+import { appNames, startTag, startTags, type AppCount } from './apps';
 import { APP, ENVIRONMENTS, FLUX_SOURCE, fluxRelease, git, INITIAL_TAG, writeLayout, type SandboxEngine, type SandboxLayout } from './layout';
 
 export interface SandboxOptions {
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   readonly scanDelayMs?: number;
   /** the sync engine (default argocd); flux: a GitRepository and a HelmRelease per environment, reconciled by the simulator's Flux controllers */
   readonly engine?: SandboxEngine;
+  /** 1 (default): demo-app alone; 3: demo-app, api and worker in the GitOps repository, prod a release behind (apps.ts) */
+  readonly apps?: AppCount;
   readonly log?: (line: string) => void;
 }
 
@@ -42,8 +45,12 @@ export interface Sandbox {
   readonly docker?: DockerDaemon;
   /** the Argo-CD-like agent (argocd engine only; Flux runs inside the simulator) */
   readonly agent?: ArgoAgent;
-  /** the image repository (registry host included) */
+  /** demo-app's image repository (registry host included) */
   readonly repository: string;
+  /** the apps (demo-app first) */
+  readonly apps: readonly string[];
+  /** an app's image repository (registry host included) */
+  repositoryOf(app: string): string;
   /** environment for the extension host and the CLI: kubeconfig, AWS credentials for the emulator, docker */
   readonly env: Record<string, string>;
   /** user settings for VS Code: ECR endpoint, kubeconfig, docker path */
@@ -70,6 +77,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
   };
   try {
+    const apps = appNames(opts.apps, APP);
     rmSync(opts.dir, { recursive: true, force: true });
     mkdirSync(opts.dir, { recursive: true });
 
@@ -77,12 +85,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     let ecr: EcrStack | undefined;
     if (which('docker-registry')) {
       log('starting the registry and the ECR API emulator');
-      ecr = await startEcrStack({ region: REGION, accountId: ACCOUNT, repositories: [{ name: APP, scanOnPush: true }], ...(opts.scanDelayMs ? { scanDelayMs: opts.scanDelayMs } : {}), registryOptions: { dir: join(opts.dir, 'registry') } });
+      ecr = await startEcrStack({ region: REGION, accountId: ACCOUNT, repositories: apps.map((name) => ({ name, scanOnPush: true })), ...(opts.scanDelayMs ? { scanDelayMs: opts.scanDelayMs } : {}), registryOptions: { dir: join(opts.dir, 'registry') } });
       cleanups.push(() => ecr!.close());
     } else {
       notes.push('docker-registry is not installed (apt-get install -y docker-registry): no registry and no ECR API; Build/Push Image and the Images view cannot work, deployments and rollouts can (every tag counts as pushed).');
     }
-    const repository = ecr ? ecr.ecr.repositoryUri(APP) : `127.0.0.1:5999/${APP}`;
+    const repositoryOf = (app: string) => (ecr ? ecr.ecr.repositoryUri(app) : `127.0.0.1:5999/${app}`);
+    const repository = repositoryOf(APP);
     const registry = ecr ? new RegistryClient({ url: ecr.registry.url, username: ecr.registry.username, password: ecr.registry.password }) : undefined;
 
     // a Docker engine
@@ -105,19 +114,20 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const sim = await startKubeSim({
       speed: opts.speed ?? 'realistic',
       ...(opts.timings ? { timings: opts.timings } : {}),
-      imageExists: registry ? (image) => imageInRegistry(registry, repository, image) : () => true,
+      imageExists: registry ? (image) => imageInRegistry(registry, apps.map((app) => ({ app, repository: repositoryOf(app) })), image) : () => true,
     });
     cleanups.push(() => sim.close());
 
     const engine = opts.engine ?? 'argocd';
-    const layout = writeLayout(opts.dir, { repository, server: sim.url, region: REGION, account: ACCOUNT, engine });
+    const layout = writeLayout(opts.dir, { repository, server: sim.url, region: REGION, account: ACCOUNT, engine, apps: opts.apps, repositoryOf });
     const dockerConfig = join(opts.dir, 'docker-config');
     mkdirSync(dockerConfig, { recursive: true });
     writeFileSync(join(dockerConfig, 'config.json'), '{}\n');
 
-    // the image every environment runs at first
+    // the images the environments run at first: demo-app built with Docker when there is one, the others made without
+    const tags = startTags(opts.apps, INITIAL_TAG);
     if (ecr && docker) {
-      log(`building and pushing ${APP}:${INITIAL_TAG} with docker`);
+      log(`building and pushing ${APP}:${tags.join(', ')} with docker`);
       const cli = defaultDockerCli();
       const env = { ...process.env, DOCKER_HOST: docker.host, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: '0' };
       const token = ecr.ecr.issueToken();
@@ -125,17 +135,22 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         const r = await run(cli, args, { env, input, timeoutMs: 300_000, secrets: [token.password] });
         if (r.code !== 0) throw new Error(`docker ${args[0]} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
       };
-      await ok(['build', '-q', '--build-arg', `VERSION=${INITIAL_TAG}`, '-t', `${repository}:${INITIAL_TAG}`, layout.appRepo]);
+      for (const tag of tags) await ok(['build', '-q', '--build-arg', `VERSION=${tag}`, '-t', `${repository}:${tag}`, layout.appRepo]);
       await ok(['login', '--username', 'AWS', '--password-stdin', ecr.ecr.registryHost], token.password);
-      await ok(['push', `${repository}:${INITIAL_TAG}`]);
+      for (const tag of tags) await ok(['push', `${repository}:${tag}`]);
       await ok(['logout', ecr.ecr.registryHost]);
-    } else if (registry) {
-      log(`pushing ${APP}:${INITIAL_TAG} (made without Docker)`);
-      await pushSyntheticImage(registry, APP, [INITIAL_TAG], { seed: `${APP}-${INITIAL_TAG}` });
+    }
+    if (registry) {
+      for (const app of apps.filter((a) => !(docker && a === APP))) {
+        log(`pushing ${app}:${tags.join(', ')} (made without Docker)`);
+        for (const tag of tags) await pushSyntheticImage(registry, app, [tag], { seed: `${app}-${tag}` });
+      }
     }
 
-    // what the engine would have deployed already: every environment at the initial tag
-    for (const e of ENVIRONMENTS) createRolledOutDeployment(sim, { namespace: e.namespace, name: APP, container: APP, replicas: e.replicas, image: `${repository}:${INITIAL_TAG}` });
+    // what the engine would have deployed already: every app in every environment at its start tag
+    for (const app of apps) {
+      for (const e of ENVIRONMENTS) createRolledOutDeployment(sim, { namespace: e.namespace, name: app, container: app, replicas: e.replicas, image: `${repositoryOf(app)}:${startTag(opts.apps, e, INITIAL_TAG)}` });
+    }
     let agent: ArgoAgent | undefined;
     if (engine === 'flux') startFlux(sim, layout);
     else {
@@ -166,7 +181,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       ...(ecr ? { 'gitopsPilot.ecr.endpoint': ecr.ecr.endpoint, 'gitopsPilot.aws.region': REGION } : {}),
       ...(docker ? { 'gitopsPilot.docker.path': defaultDockerCli() } : {}),
     };
-    return { engine, layout, sim, ecr, docker, agent, repository, env, userSettings, notes, stop };
+    return { engine, layout, sim, ecr, docker, agent, repository, apps, repositoryOf, env, userSettings, notes, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -177,16 +192,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 function startArgo(sim: KubeSim, layout: SandboxLayout, opts: SandboxOptions, log: (line: string) => void): ArgoAgent {
   const revision = git(layout.gitopsClone, 'rev-parse', 'HEAD');
   const apps: AgentApp[] = [];
-  for (const e of ENVIRONMENTS) {
-    createApplication(sim, {
-      name: `${APP}-${e.name}`,
-      destinationNamespace: e.namespace,
-      repoURL: `file://${layout.gitopsBare}`,
-      path: `envs/${e.name}`,
-      resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: e.namespace, name: APP }],
-      sync: { status: 'Synced', revision },
-    });
-    apps.push({ env: e.name, namespace: e.namespace, application: `${APP}-${e.name}`, file: `envs/${e.name}/values.yaml`, deployment: APP, container: APP, autoSync: e.autoSync });
+  for (const app of layout.apps) {
+    for (const e of ENVIRONMENTS) {
+      const file = layout.file(app, e.name);
+      createApplication(sim, {
+        name: `${app}-${e.name}`,
+        destinationNamespace: e.namespace,
+        repoURL: `file://${layout.gitopsBare}`,
+        path: dirname(file),
+        resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: e.namespace, name: app }],
+        sync: { status: 'Synced', revision },
+      });
+      apps.push({ env: e.name, namespace: e.namespace, application: `${app}-${e.name}`, file, deployment: app, container: app, autoSync: e.autoSync });
+    }
   }
   return startArgoAgent(sim, layout.gitopsBare, apps, { log, ...(opts.agentPollMs !== undefined ? { pollMs: opts.agentPollMs } : {}) });
 }
@@ -200,20 +218,22 @@ function startArgo(sim: KubeSim, layout: SandboxLayout, opts: SandboxOptions, lo
 function startFlux(sim: KubeSim, layout: SandboxLayout): void {
   createFluxObjects(sim, [
     gitRepositoryManifest({ name: FLUX_SOURCE, url: `file://${layout.gitopsBare}`, branch: 'main', interval: '1m0s' }),
-    ...ENVIRONMENTS.map((e) =>
-      helmReleaseManifest({ name: fluxRelease(e.name), source: FLUX_SOURCE, chart: `./charts/${APP}`, valuesFiles: [`envs/${e.name}/values.yaml`], releaseName: APP, targetNamespace: e.namespace, interval: '10m0s', timeout: '5m0s' }),
+    ...layout.apps.flatMap((app) =>
+      ENVIRONMENTS.map((e) =>
+        helmReleaseManifest({ name: fluxRelease(e.name, app), source: FLUX_SOURCE, chart: `./charts/${app}`, valuesFiles: [layout.file(app, e.name)], releaseName: app, targetNamespace: e.namespace, interval: '10m0s', timeout: '5m0s' }),
+      ),
     ),
   ]);
 }
 
-/** Whether `image` (repository:tag or @digest) is in the registry, as a kubelet's pull would find. */
-async function imageInRegistry(registry: RegistryClient, repository: string, image: string): Promise<boolean> {
-  const prefix = `${repository}`;
-  if (!image.startsWith(`${prefix}:`) && !image.startsWith(`${prefix}@`)) return false;
-  const rest = image.slice(prefix.length);
+/** Whether `image` (repository:tag or @digest of one of the apps' repositories) is in the registry, as a kubelet's pull would find. */
+async function imageInRegistry(registry: RegistryClient, repositories: readonly { app: string; repository: string }[], image: string): Promise<boolean> {
+  const found = repositories.find((r) => image.startsWith(`${r.repository}:`) || image.startsWith(`${r.repository}@`));
+  if (!found) return false;
+  const rest = image.slice(found.repository.length);
   const ref = rest.includes('@') ? rest.slice(rest.indexOf('@') + 1) : rest.slice(1);
   try {
-    return (await registry.headManifest(APP, ref)) !== undefined;
+    return (await registry.headManifest(found.app, ref)) !== undefined;
   } catch {
     return false;
   }

@@ -2,18 +2,21 @@
  * `npm start`: the sandbox plus a real VS Code with the extension loaded on it — the desktop `code` if
  * installed, else the VS Code server (opened in your browser). Ctrl-C stops everything.
  *
- *   npm start                   sandbox in ./sandbox (recreated each time), realistic rollout speed
+ *   npm start                   sandbox in ./sandbox (recreated each time), realistic rollout speed, three
+ *                               apps (demo-app, api, worker; prod a release behind staging)
+ *   npm start -- --one-app      demo-app alone (the layout the loop test uses)
  *   npm start -- --fast         pods become ready in milliseconds
  *   npm start -- --no-docker    skip the Docker engine
  *   npm start -- --no-vscode    only the servers (print what to point a VS Code at)
  *   npm start -- --flux         Flux (a GitRepository and a HelmRelease per environment) instead of Argo CD
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { repoRoot } from '../paths';
 import { which } from '../proc';
 import { startVSCodeServer, type VSCodeServer } from '../vscodeServer';
-import { ENVIRONMENTS, FLUX_SOURCE, fluxRelease } from './layout';
+import { RELEASE_TAG } from './apps';
+import { ENVIRONMENTS, FLUX_SOURCE, fluxRelease, INITIAL_TAG } from './layout';
 import { startSandbox } from './sandbox';
 
 async function main(): Promise<void> {
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
   const dir = join(repoRoot, 'sandbox');
   const say = (line: string) => process.stdout.write(`sandbox: ${line}\n`);
   say(`creating ${dir}`);
-  const sandbox = await startSandbox({ dir, speed: args.has('--fast') ? 'fast' : 'realistic', docker: !args.has('--no-docker'), engine: args.has('--flux') ? 'flux' : 'argocd', log: say });
+  const sandbox = await startSandbox({ dir, speed: args.has('--fast') ? 'fast' : 'realistic', docker: !args.has('--no-docker'), engine: args.has('--flux') ? 'flux' : 'argocd', apps: args.has('--one-app') ? 1 : 3, log: say });
   let server: VSCodeServer | undefined;
   let stopping = false;
   const stop = async (code = 0) => {
@@ -43,13 +46,19 @@ async function main(): Promise<void> {
     '  GitOps Pilot sandbox',
     `  app repository     ${layout.appRepo}`,
     `  GitOps repository  ${layout.gitopsClone}  (remote: ${layout.gitopsBare})`,
+    ...(layout.apps.length > 1
+      ? [
+          `  apps               ${layout.apps.join(', ')}: ${layout.file('<app>', '<env>')}; gitops-pilot.yaml there lists them (apps:)`,
+          `                     dev and staging run ${RELEASE_TAG}, prod ${INITIAL_TAG}: right-click prod under ${basename(layout.gitopsClone)} → Promote All…`,
+        ]
+      : []),
     `  Kubernetes         ${sandbox.sim.url}  (kubeconfig ${layout.kubeconfig}; contexts sandbox-dev, sandbox-staging, sandbox-prod)`,
     sandbox.ecr ? `  ECR API            ${sandbox.ecr.ecr.endpoint}  (registry ${sandbox.ecr.ecr.registryHost})` : '  ECR API            not running',
     sandbox.docker ? `  Docker engine      ${sandbox.docker.host}` : '  Docker engine      not running',
     ...(sandbox.engine === 'flux'
       ? [
-          `  Flux               GitRepository flux-system/${FLUX_SOURCE} (interval 1m0s) and a HelmRelease per environment (${ENVIRONMENTS.map((e) => fluxRelease(e.name)).join(', ')})`,
-          '                     each installs the chart with envs/<env>/values.yaml; GitOps Pilot asks Flux to reconcile after each push',
+          `  Flux               GitRepository flux-system/${FLUX_SOURCE} (interval 1m0s) and a HelmRelease per environment (${layout.apps.flatMap((a) => ENVIRONMENTS.map((e) => fluxRelease(e.name, a))).join(', ')})`,
+          `                     each installs its chart with ${layout.file(layout.apps.length > 1 ? '<app>' : layout.apps[0]!, '<env>')}; GitOps Pilot asks Flux to reconcile after each push`,
         ]
       : [
           '  Argo CD            an agent syncs dev and staging automatically; prod waits for "Sync now"',
