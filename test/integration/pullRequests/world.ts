@@ -3,7 +3,8 @@
  * folder whose gitops-pilot.yaml sends prod through pull requests, a TLS certificate made by openssl,
  * and the bundled CLI run as a separate process (asynchronously: the emulator answers in this process).
  */
-import { writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath } from '../../support/cliProcess';
 import { gitEnv, gitFixture, type GitFixture } from '../../support/gitRepos';
@@ -25,6 +26,11 @@ export interface World {
   /** every stdout+stderr the CLI printed, to prove no token leaked */
   readonly outputs: string[];
   cli(env: Record<string, string | undefined>, ...args: string[]): Promise<{ code: number | null; out: string; err: string }>;
+  /**
+   * The real `gh` (Debian's), pointed at a GitHub emulator on `host` as a GitHub Enterprise host, with the
+   * test certificate trusted; asserts exit 0 and returns stdout. Its output joins `outputs` (the token scan).
+   */
+  gh(host: string, token: string, ...args: string[]): Promise<string>;
 }
 
 export function makeWorld(pullRequests: Record<string, unknown>): World {
@@ -60,6 +66,17 @@ export function makeWorld(pullRequests: Record<string, unknown>): World {
       });
       outputs.push(r.stdout, r.stderr);
       return { code: r.code, out: r.stdout, err: r.stderr };
+    },
+    async gh(host, token, ...args) {
+      const home = join(fx.root, 'gh-home');
+      mkdirSync(home, { recursive: true });
+      const r = await run('gh', args, {
+        env: { PATH: process.env.PATH, HOME: home, GH_CONFIG_DIR: home, GH_HOST: host, GH_ENTERPRISE_TOKEN: token, SSL_CERT_FILE: tls.certFile, GH_NO_UPDATE_NOTIFIER: '1', GH_PROMPT_DISABLED: '1', NO_COLOR: '1' },
+        timeoutMs: 60_000,
+      });
+      outputs.push(r.stdout, r.stderr);
+      assert.equal(r.code, 0, `gh ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
     },
   };
 }
