@@ -1,6 +1,7 @@
 /**
  * The push step of the pull-request mode: the deployment commit (made on the target branch by the
- * transaction) goes to the environment's one promotion branch, `gitops-pilot/<env>`, and every push is a
+ * transaction) goes to the environment's one promotion branch (`gitops-pilot/<env>`, per app or release with
+ * several apps: content.ts promotionBranchName), and every push is a
  * fast-forward (nothing is ever forced):
  *   - no such branch yet, or it is already merged into the target: the commit is pushed as it is;
  *   - the branch holds the target's tip: a commit with the new content is added on top;
@@ -11,7 +12,6 @@
 import { PilotError } from '../errors';
 import type { GitRepo } from '../gitops/git';
 import { parseTrailers } from '../gitops/message';
-import { promotionBranchName } from './content';
 
 export interface PromotionPush {
   readonly branch: string;
@@ -23,9 +23,9 @@ export interface PromotionPush {
 
 export async function pushPromotionBranch(
   repo: GitRepo,
-  o: { remote: string; base: string; envId: string; commit: string; message: string; progress: (m: string) => void },
+  o: { remote: string; base: string; branch: string; commit: string; message: string; progress: (m: string) => void },
 ): Promise<PromotionPush> {
-  const branch = promotionBranchName(o.envId);
+  const branch = o.branch;
   let tip: string | undefined;
   try {
     await repo.fetch(o.remote, branch);

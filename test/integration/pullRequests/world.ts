@@ -18,6 +18,23 @@ export const files = {
   'README.md': 'gitops\n',
 };
 
+/** A GitOps repository and the environments of gitops-pilot.yaml (its lines after gitops:). */
+export interface Layout {
+  readonly files: Record<string, string>;
+  readonly yaml: readonly string[];
+}
+
+/** One app: dev → staging → prod, prod through pull requests. */
+export const singleApp: Layout = {
+  files,
+  yaml: [
+    'environments:',
+    '  - { name: dev, file: envs/dev/values.yaml }',
+    '  - { name: staging, file: envs/staging/values.yaml, promoteFrom: dev }',
+    '  - { name: prod, file: envs/prod/values.yaml, promoteFrom: staging, protected: true, pushMode: pull-request }',
+  ],
+};
+
 export interface World {
   readonly fx: GitFixture;
   readonly clone: string;
@@ -33,8 +50,8 @@ export interface World {
   gh(host: string, token: string, ...args: string[]): Promise<string>;
 }
 
-export function makeWorld(pullRequests: Record<string, unknown>): World {
-  const fx = gitFixture(files, 1);
+export function makeWorld(pullRequests: Record<string, unknown>, layout: Layout = singleApp): World {
+  const fx = gitFixture(layout.files, 1);
   const clone = fx.clones[0]!;
   const app = join(fx.root, 'app');
   const tls = makeCertificate(fx.root);
@@ -44,10 +61,7 @@ export function makeWorld(pullRequests: Record<string, unknown>): World {
     '  repo: ../clone1',
     '  branch: main',
     `  pullRequests: ${JSON.stringify(pullRequests)}`,
-    'environments:',
-    '  - { name: dev, file: envs/dev/values.yaml }',
-    '  - { name: staging, file: envs/staging/values.yaml, promoteFrom: dev }',
-    '  - { name: prod, file: envs/prod/values.yaml, promoteFrom: staging, protected: true, pushMode: pull-request }',
+    ...layout.yaml,
     '',
   ].join('\n');
   require('node:fs').mkdirSync(app);
