@@ -146,5 +146,6 @@ describe('pull requests of several apps: per app, and per release', { skip: !whi
 
   test('no token in any output', () => {
     for (const o of w.outputs) assert.ok(!o.includes(TOKEN), 'a token was printed');
+    w.assertNoSecrets();
   });
 });

@@ -101,5 +101,6 @@ describe('gh pr list / view / checks see the promotion pull request', { skip: !w
 
   test('no token in any output', () => {
     for (const o of w.outputs) assert.ok(!o.includes(TOKEN) && !o.includes(ALICE), 'a token was printed');
+    w.assertNoSecrets();
   });
 });

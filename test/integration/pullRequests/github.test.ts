@@ -176,6 +176,7 @@ describe('pull-request push mode on GitHub', { skip: !hasGh && 'gh is not instal
       assert.ok(!o.includes(TOKEN) && !o.includes(ALICE), 'a token was printed');
     }
     assert.doesNotMatch(git(w.clone, 'config', '--list'), /ghp_/);
+    w.assertNoSecrets();
     assert.ok(gh.server.requests.length > 0);
   });
 });

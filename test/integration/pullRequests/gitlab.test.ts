@@ -123,6 +123,7 @@ describe('pull-request push mode on GitLab', { skip: !hasPythonGitlab && 'python
 
   test('no token in any output or git config', () => {
     for (const o of w.outputs) assert.ok(![TOKEN, ALICE, READER].some((t) => o.includes(t)), 'a token was printed');
+    w.assertNoSecrets();
     assert.doesNotMatch(git(w.clone, 'config', '--list'), /glpat-/);
   });
 });

@@ -10,6 +10,7 @@ import { cliPath } from '../../support/cliProcess';
 import { gitEnv, gitFixture, type GitFixture } from '../../support/gitRepos';
 import { makeCertificate, type Tls } from '../../support/github/forge';
 import { run } from '../../support/proc';
+import { scanForSecrets } from '../../support/secretScan';
 
 export const files = {
   'envs/dev/values.yaml': 'image:\n  repository: 127.0.0.1:5000/demo-app\n  tag: 1.0.4\n',
@@ -48,6 +49,12 @@ export interface World {
    * test certificate trusted; asserts exit 0 and returns stdout. Its output joins `outputs` (the token scan).
    */
   gh(host: string, token: string, ...args: string[]): Promise<string>;
+  /**
+   * The secret scan of a full run (test/support/secretScan.ts), here over everything the CLI printed and
+   * the GitOps clone's git directory (config, remote URLs, FETCH_HEAD, logs): asserts that the tokens the
+   * emulators handed out (recordSecret) were looked for and none was found.
+   */
+  assertNoSecrets(): void;
 }
 
 export function makeWorld(pullRequests: Record<string, unknown>, layout: Layout = singleApp): World {
@@ -80,6 +87,15 @@ export function makeWorld(pullRequests: Record<string, unknown>, layout: Layout 
       });
       outputs.push(r.stdout, r.stderr);
       return { code: r.code, out: r.stdout, err: r.stderr };
+    },
+    assertNoSecrets() {
+      const dir = join(fx.root, 'scanned-output');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'cli-and-gh.log'), outputs.join('\n'));
+      const r = scanForSecrets([dir, join(clone, '.git')]);
+      assert.ok(r.secrets > 0, 'the emulators recorded their tokens');
+      assert.ok(r.files > 1 && r.bytes > 0, 'something was scanned');
+      assert.deepEqual(r.hits, [], 'a token was printed or stored');
     },
     async gh(host, token, ...args) {
       const home = join(fx.root, 'gh-home');
