@@ -55,11 +55,12 @@ function tokenHelpFor(p: Provider): string {
 }
 
 /**
- * Checked before anything is pushed: a classic GitHub token (whose scopes GitHub lists in X-OAuth-Scopes)
- * without the scope to push and open pull requests. Fine-grained tokens list no scopes and are left to the host.
+ * Checked before anything is pushed: a token without the scope to open pull requests (a classic GitHub
+ * token lists its scopes in X-OAuth-Scopes, a GitLab personal access token at /personal_access_tokens/self).
+ * Fine-grained and other tokens say nothing and are left to the host.
  */
 export function missingScopeError(target: Pick<PullRequestTarget, 'provider' | 'repository'>, have: string, need: string): PilotError {
-  return new PilotError('pr.forbidden', `the ${label(target.provider)} token may not push or open pull requests in ${target.repository} (the token has scopes: ${have || 'none'}; this needs: ${need})`, {
+  return new PilotError('pr.forbidden', `the ${label(target.provider)} token may not open ${target.provider === 'github' ? 'pull' : 'merge'} requests in ${target.repository} (the token has scopes: ${have || 'none'}; this needs: ${need})`, {
     hint: `${forbiddenHint(target.provider, tokenHelpFor(target.provider))}. Nothing was pushed`,
   });
 }

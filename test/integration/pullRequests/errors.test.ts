@@ -61,7 +61,7 @@ describe('pull-request errors on GitHub', { skip: !which('gh') && 'gh is not ins
     const mainBefore = git(w.fx.bare, 'rev-parse', 'main');
     const r = await w.cli({ GITHUB_TOKEN: NO_REPO_SCOPE }, 'promote', '--from', 'staging', '--to', 'prod', '--yes');
     assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /may not push or open pull requests in acme\/gitops \(the token has scopes: read:org; this needs: repo\)/);
+    assert.match(r.err, /may not open pull requests in acme\/gitops \(the token has scopes: read:org; this needs: repo\)/);
     assert.match(r.err, /hint: Give the token the repo scope \(classic\) or Contents and Pull requests: write \(fine-grained\).*GITHUB_TOKEN or GH_TOKEN.*Nothing was pushed/);
     nothingPushed(mainBefore);
   });
