@@ -241,6 +241,19 @@ export class GitRepo {
 
   // ---- for the pull-request push mode (src/core/pullRequests/pushBranch.ts) ----
 
+  /**
+   * Branches of `remote` git cannot hold beside `branch`: below it (`branch/…`) or one of its prefixes
+   * (a branch `a/b` rules out `a/b/c`, and the other way round).
+   */
+  async conflictingRemoteBranches(remote: string, branch: string): Promise<string[]> {
+    checkRemoteName(remote);
+    checkBranchName(branch);
+    const parts = branch.split('/');
+    const prefixes = parts.slice(0, -1).map((_, i) => `refs/heads/${parts.slice(0, i + 1).join('/')}`);
+    const out = await this.run(() => this.git.raw(['ls-remote', '--heads', remote, `refs/heads/${branch}/*`, ...prefixes]), `listing the branches of ${remote}`);
+    return out.split('\n').map((l) => l.split('\t')[1]?.trim()).filter((r): r is string => !!r).map((r) => r.replace(/^refs\/heads\//, ''));
+  }
+
   /** The URL of a remote, or undefined when it has none. */
   async remoteUrl(remote: string): Promise<string | undefined> {
     checkRemoteName(remote);

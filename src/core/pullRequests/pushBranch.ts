@@ -46,6 +46,12 @@ export async function pushPromotionBranch(
       throw err;
     });
     if (r === 'rejected') {
+      const clash = await repo.conflictingRemoteBranches(o.remote, branch).catch(() => []);
+      if (clash.length) {
+        throw new PilotError('pr.branchNameTaken', `${o.remote} cannot hold the promotion branch ${branch} beside ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ` and ${clash.length - 3} more` : ''} (git allows no branch inside another's name)`, {
+          hint: `Delete ${clash.length === 1 ? 'that branch' : 'those branches'} on ${o.remote} (git push ${o.remote} --delete ${clash[0]}${clash.length > 1 ? ' …' : ''}) once merged or no longer needed (left by the branch push mode, or by promotions before the project had several apps), then promote again`,
+        });
+      }
       throw new PilotError('pr.branchMoved', `${o.remote}/${branch} changed while it was being updated (someone pushed to it)`, {
         hint: 'Look at the branch and its pull request, then promote again; nothing was forced',
       });

@@ -144,6 +144,22 @@ describe('pull-request errors on GitLab', { skip: !hasPythonGitlab && 'python3-g
     assert.equal(git(w.fx.bare, 'branch', '--list', 'gitops-pilot/*'), '');
   });
 
+  test('an old branch inside the promotion branch\'s name (branch push mode): which one to delete, nothing changed', async () => {
+    const main = git(w.fx.bare, 'rev-parse', 'main');
+    git(w.fx.bare, 'branch', 'gitops-pilot/prod/1.0.1', main);
+    try {
+      const r = await w.cli(env(), 'promote', '--from', 'staging', '--to', 'prod', '--yes');
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, /origin cannot hold the promotion branch gitops-pilot\/prod beside gitops-pilot\/prod\/1\.0\.1 \(git allows no branch inside another's name\)/);
+      assert.match(r.err, /hint: Delete that branch on origin \(git push origin --delete gitops-pilot\/prod\/1\.0\.1\)/);
+      assert.equal(git(w.fx.bare, 'rev-parse', 'main'), main, 'main untouched');
+      assert.equal(git(w.clone, 'status', '--porcelain'), '', 'the clone is clean');
+      assert.equal(gl.mergeRequests.length, 0);
+    } finally {
+      git(w.fx.bare, 'branch', '-D', 'gitops-pilot/prod/1.0.1');
+    }
+  });
+
   test("someone else's commit on the promotion branch is never overwritten when the target moved", async () => {
     assert.equal((await w.cli(env(), 'promote', '--from', 'staging', '--to', 'prod', '--yes')).code, 0);
     const other = w.fx.clone('other');
