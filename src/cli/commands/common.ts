@@ -54,6 +54,18 @@ export function operationContext(project: Project, io: CliIO, push: OperationCon
   };
 }
 
+/** A pull request a deployment opened or updated, in --json output. */
+export function outcomeJson(pr: PromotionOutcome): Record<string, unknown> {
+  return { action: pr.action, number: pr.pullRequest.number, url: pr.pullRequest.url, state: pr.pullRequest.state, head: pr.pullRequest.head, base: pr.pullRequest.base, ...(pr.closedBefore ? { closedBefore: pr.closedBefore.number } : {}) };
+}
+
+/** The push and the pull request it opened or updated, for people. */
+export function printOutcome(r: { commit?: string; remote?: string; pushedTo?: string }, pr: PromotionOutcome, io: CliIO): void {
+  io.out(`  pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}`);
+  io.out(`  ${pr.action} ${describePullRequest(pr.pullRequest)}: ${pr.pullRequest.url}`);
+  if (pr.closedBefore) io.out(`  (the previous one, ${describePullRequest(pr.closedBefore)}, had been closed without merging)`);
+}
+
 export function printResult(r: OperationResult, json: boolean, io: CliIO, pr?: PromotionOutcome): number {
   if (json) {
     io.out(
@@ -68,7 +80,7 @@ export function printResult(r: OperationResult, json: boolean, io: CliIO, pr?: P
           remote: r.remote ?? null,
           pushedTo: r.pushedTo ?? null,
           attempts: r.attempts,
-          ...(pr ? { pullRequest: { action: pr.action, number: pr.pullRequest.number, url: pr.pullRequest.url, state: pr.pullRequest.state, head: pr.pullRequest.head, base: pr.pullRequest.base } } : {}),
+          ...(pr ? { pullRequest: outcomeJson(pr) } : {}),
         },
         null,
         2,
@@ -80,9 +92,7 @@ export function printResult(r: OperationResult, json: boolean, io: CliIO, pr?: P
   else {
     io.out(r.message?.split('\n')[0] ?? '');
     if (pr) {
-      io.out(`  pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}`);
-      io.out(`  ${pr.action} ${describePullRequest(pr.pullRequest)}: ${pr.pullRequest.url}`);
-      if (pr.closedBefore) io.out(`  (the previous one, ${describePullRequest(pr.closedBefore)}, had been closed without merging)`);
+      printOutcome(r, pr, io);
       return 0;
     }
     io.out(`  ${r.status === 'pushed' ? `pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}` : `committed ${r.commit?.slice(0, 7)} locally (not pushed)`}`);

@@ -2,7 +2,7 @@ import { promote as promoteOp, type OperationContext } from '../../core/gitops/o
 import { inputError } from '../../core/errors';
 import { checkOverrideReason } from '../../core/gates/evaluate';
 import { flagHelp, parseFlags } from '../args';
-import { needsAppChoice, runReleasePromote, takeRepeated } from './release';
+import { needsAppChoice, releaseTarget, runReleasePromote, takeRepeated } from './release';
 import type { CliIO } from '../io';
 import { CliCluster, kubeconfigFlag } from './cluster';
 import { dirFlag, jsonFlag, operationContext, printResult, pushFlags, pushMode, requireEnv, requireProject } from './common';
@@ -39,7 +39,7 @@ export const promote: CliCommand = {
     const gated: Pick<OperationContext, 'gates'> = f.force ? {} : { gates: (a, b) => cluster.gates(project, b, a) };
     try {
       // issue 15: a release of several apps in one commit
-      if (f.all || apps.length) return await runReleasePromote({ ...operationContext(project, io, pushMode(f)), ...gated }, io, { from: f.from!, to: f.to!, all: f.all, apps, yes: f.yes, json: f.json });
+      if (f.all || apps.length) return await runReleasePromote({ ...operationContext(project, io, pushMode(f, releaseTarget(project, f.to!))), ...gated }, io, { from: f.from!, to: f.to!, all: f.all, apps, yes: f.yes, json: f.json });
       if (needsAppChoice(operationContext(project, io, false), f.from!, f.to!)) {
         throw inputError('release.whichApps', `${f.from} and ${f.to} hold several apps`, { hint: `Add --all, or --app A (or name one: --from <app>/${f.from} --to <app>/${f.to})` });
       }

@@ -1,10 +1,14 @@
 /** `promote --all | --app A --app B` and `rollback --release COMMIT`: many apps in one commit (issue 15). */
+import type { Environment, Project } from '../../core/config/model';
 import { inputError } from '../../core/errors';
 import { imageString } from '../../core/gitops/message';
 import type { OperationContext } from '../../core/gitops/operations';
 import type { AppliedEdit, ImagesCommitResult } from '../../core/release/commitImages';
 import { promoteRelease, rollbackRelease } from '../../core/release/promote';
+import type { PromotionOutcome } from '../../core/pullRequests/flow';
 import type { CliIO } from '../io';
+import { outcomeJson, printOutcome } from './common';
+import { releaseMaybeThroughPullRequest } from './pr';
 
 /** Takes every `--name V` / `--name=V` out of argv (a flag that may repeat). */
 export function takeRepeated(argv: readonly string[], name: string): { values: string[]; rest: string[] } {
@@ -33,10 +37,10 @@ export function needsAppChoice(ctx: OperationContext, from: string, to: string):
   return ambiguous(from) || ambiguous(to);
 }
 
-function print(r: ImagesCommitResult, json: boolean, io: CliIO, extra: Record<string, unknown>): number {
+function print(r: ImagesCommitResult, json: boolean, io: CliIO, extra: Record<string, unknown>, pr?: PromotionOutcome): number {
   const apps = (list: readonly AppliedEdit[]) => list.map((a) => ({ app: a.env.app ?? a.env.name, environment: a.env.id, file: a.env.relFile, before: a.before, after: a.after }));
   if (json) {
-    io.out(JSON.stringify({ status: r.status, commit: r.commit ?? null, remote: r.remote ?? null, pushedTo: r.pushedTo ?? null, attempts: r.attempts, apps: apps(r.edits), ...extra }, null, 2));
+    io.out(JSON.stringify({ status: r.status, commit: r.commit ?? null, remote: r.remote ?? null, pushedTo: r.pushedTo ?? null, attempts: r.attempts, apps: apps(r.edits), ...extra, ...(pr ? { pullRequest: outcomeJson(pr) } : {}) }, null, 2));
     return 0;
   }
   if (r.status === 'unchanged') {
@@ -45,17 +49,25 @@ function print(r: ImagesCommitResult, json: boolean, io: CliIO, extra: Record<st
   }
   io.out(r.message?.split('\n')[0] ?? '');
   for (const a of r.edits) io.out(`  ${(a.env.app ?? a.env.name).padEnd(20)} ${a.before.tag ?? '(unset)'} -> ${a.after.tag ?? '(unset)'}  ${imageString(a.after)}`);
-  io.out(`  ${r.status === 'pushed' ? `pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}` : `committed ${r.commit?.slice(0, 7)} locally (not pushed)`}`);
+  if (pr) printOutcome(r, pr, io);
+  else io.out(`  ${r.status === 'pushed' ? `pushed ${r.commit?.slice(0, 7)} to ${r.remote}/${r.pushedTo}` : `committed ${r.commit?.slice(0, 7)} locally (not pushed)`}`);
   return 0;
+}
+
+/** Whose pushMode a release to `to` takes: one of its environments in pull-request mode makes the whole release go through one. */
+export function releaseTarget(project: Project, to: string): Environment | undefined {
+  const targets = project.environments.filter((e) => e.name === to || e.id === to);
+  return targets.find((e) => e.pushMode === 'pull-request') ?? targets[0];
 }
 
 export async function runReleasePromote(ctx: OperationContext, io: CliIO, f: { from: string; to: string; all: boolean; apps: string[]; yes: boolean; json: boolean }): Promise<number> {
   if (f.all && f.apps.length) throw inputError('cli.badFlag', '--all and --app exclude each other', { hint: '--all promotes every app that differs; --app A --app B only those' });
-  const r = await promoteRelease(ctx, { from: f.from, to: f.to, apps: f.all ? undefined : f.apps, confirmed: f.yes });
-  return print(r, f.json, io, { from: f.from, to: f.to, unchanged: r.plan.unchanged });
+  // in the pull-request push mode: the host and token first (nothing is written without them), the pull request after the push
+  const { result: r, pr } = await releaseMaybeThroughPullRequest(ctx.project, io, ctx.push, f.to, () => promoteRelease(ctx, { from: f.from, to: f.to, apps: f.all ? undefined : f.apps, confirmed: f.yes }));
+  return print(r, f.json, io, { from: f.from, to: f.to, unchanged: r.plan.unchanged }, pr);
 }
 
 export async function runReleaseRollback(ctx: OperationContext, io: CliIO, f: { commit: string; yes: boolean; json: boolean }): Promise<number> {
-  const r = await rollbackRelease(ctx, { commit: f.commit, confirmed: f.yes });
-  return print(r, f.json, io, { reverts: f.commit });
+  const { result: r, pr } = await releaseMaybeThroughPullRequest(ctx.project, io, ctx.push, undefined, () => rollbackRelease(ctx, { commit: f.commit, confirmed: f.yes }));
+  return print(r, f.json, io, { reverts: f.commit }, pr);
 }

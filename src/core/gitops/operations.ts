@@ -129,7 +129,7 @@ async function commitChange(
       file: env.file,
       // the clone prepareRepo opened: git is asked where it is once
       repoDir: env.gitopsRoot,
-      branchHint: { env: env.name, tag: source.tag ?? 'digest' },
+      branchHint: { env: env.name, tag: source.tag ?? 'digest', ...(env.app ? { app: env.app } : {}) },
       ...('plan' in source
         ? {
             prepare: async () => {
@@ -167,10 +167,10 @@ async function commitChange(
 }
 
 /** An environment configured with `pushMode: pull-request` changes only through its pull request (or a local commit). */
-function guardPushMode(ctx: OperationContext, env: Environment): void {
+export function guardPushMode(ctx: OperationContext, env: Environment, hint?: string): void {
   if (env.pushMode !== 'pull-request' || ctx.push === false || ctx.push === 'pull-request') return;
-  throw inputError('env.needsPullRequest', `${env.name} changes only through a pull request (pushMode: pull-request in gitops-pilot.yaml), so it is not pushed to ${ctx.push === 'direct' ? 'the deployment branch' : 'a deployment branch'}`, {
-    hint: `Deploy it with the command line: gitops-pilot ${env.promoteFrom ? `promote --from ${env.promoteFrom} --to ${env.id}` : `bump --env ${env.id} --tag TAG`}${env.protected ? ' --yes' : ''} (it opens or updates the pull request), or commit locally with --no-push`,
+  throw inputError('env.needsPullRequest', `${env.id} changes only through a pull request (pushMode: pull-request in gitops-pilot.yaml), so it is not pushed to ${ctx.push === 'direct' ? 'the deployment branch' : 'a deployment branch'}`, {
+    hint: hint ?? `Deploy it with the command line: gitops-pilot ${env.promoteFrom ? `promote --from ${env.promoteFrom} --to ${env.id}` : `bump --env ${env.id} --tag TAG`}${env.protected ? ' --yes' : ''} (it opens or updates the pull request), or commit locally with --no-push`,
   });
 }
 

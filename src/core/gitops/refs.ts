@@ -48,3 +48,15 @@ export function deployBranchName(env: string, tag: string): string {
   const clean = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/\.{2,}/g, '.').replace(/\.lock$/, '-lock') || 'x';
   return checkBranchName(`gitops-pilot/${clean(env)}/${clean(tag)}`);
 }
+
+/** A commit id or a remote-tracking ref (what the pull-request plumbing passes to git). */
+export function checkRev(rev: string): void {
+  if (/^[0-9a-f]{7,64}$/.test(rev)) return;
+  const m = /^refs\/remotes\/([^/]+)\/(.+)$/.exec(rev);
+  if (m) {
+    checkRemoteName(m[1]!);
+    checkBranchName(m[2]!);
+    return;
+  }
+  checkCommitId(rev);
+}

@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import { GitRepo, type GitOptions } from './git';
 import { checkBranchName, deployBranchName } from './refs';
 import { delay } from '../util/time';
+import { promotionBranchName, type PromotionScope } from '../pullRequests/content';
 import { pushPromotionBranch } from '../pullRequests/pushBranch';
 
 export interface AppliedChange {
@@ -35,8 +36,8 @@ export interface TransactionRequest {
   prepare?(): Promise<void>;
   /** applies the change to the working tree; called again after a reset to the remote */
   apply(attempt: number): Promise<AppliedChange>;
-  /** the environment and tag, for the pull-request branch name */
-  readonly branchHint: { env: string; tag: string };
+  /** the environment and tag, for the pull-request branch name; the app or release for the promotion branch of several apps */
+  readonly branchHint: { env: string; tag: string } & PromotionScope;
   /**
    * Whether a dirty working copy of the file is exactly this change applied to HEAD's version: an earlier
    * run was killed after writing the file and before committing it. Such a file is continued, not refused.
@@ -163,7 +164,7 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
   if (opts.push === 'branch') return pushToNewBranch(repo, req, opts, branch, commit, message, progress);
   if (opts.push === 'pull-request') {
     try {
-      const r = await pushPromotionBranch(repo, { remote: opts.remote, base: branch, envId: req.branchHint.env, commit, message: message ?? (await repo.messagesBetween(`${commit}~1`, commit))[0] ?? '', progress });
+      const r = await pushPromotionBranch(repo, { remote: opts.remote, base: branch, branch: promotionBranchName(req.branchHint.env, req.branchHint), commit, message: message ?? (await repo.messagesBetween(`${commit}~1`, commit))[0] ?? '', progress });
       return { status: 'pushed', commit: r.commit, pushedTo: r.branch, remote: opts.remote, attempts: 1, message, repoRoot: repo.root };
     } finally {
       // the change lives on the promotion branch; the local deployment branch goes back to where it was

@@ -10,14 +10,46 @@ import { commitUrl, type PullRequestTarget } from './host';
 /** Marks a body as GitOps Pilot's, with the environment: how a pull request is recognised again. */
 export const BODY_MARKER = '<!-- gitops-pilot:promotion';
 
-/** The branch promotions of an environment go through: gitops-pilot/<env> (apps: gitops-pilot/<app>/<env>). */
-export function promotionBranchName(envId: string): string {
+/** What a promotion branch is for: one environment, or one app of it, or a release of several of its apps. */
+export interface PromotionScope {
+  /** one app's promotion in a project of several apps */
+  readonly app?: string;
+  /** a release: several apps of the environment in one commit */
+  readonly release?: boolean;
+}
+
+/** The release branch's last component: `_` starts no app name (schema: a letter or digit first), so it never meets one. */
+export const RELEASE_BRANCH_LEAF = '_release';
+
+/**
+ * The branch promotions of an environment go through, so a newer promotion updates the same branch and
+ * pull request: `gitops-pilot/<env>`; with several apps, per app `gitops-pilot/<env>/<app>` (two apps'
+ * promotions never overwrite each other's pull request) and per release `gitops-pilot/<env>/_release`:
+ * git cannot hold a branch `gitops-pilot/<env>` beside `gitops-pilot/<env>/<app>`, so the release gets a
+ * leaf of its own beside the apps'.
+ */
+export function promotionBranchName(env: string, scope: PromotionScope = {}): string {
   const clean = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/\.{2,}/g, '.').replace(/\.lock$/, '-lock') || 'x';
-  return checkBranchName(`gitops-pilot/${envId.split('/').map(clean).join('/')}`);
+  const leaf = scope.release ? `/${RELEASE_BRANCH_LEAF}` : scope.app ? `/${clean(scope.app)}` : '';
+  return checkBranchName(`gitops-pilot/${clean(env)}${leaf}`);
+}
+
+/** One app's move in a release. */
+export interface AppChange {
+  readonly app: string;
+  readonly file: string;
+  readonly before: ImageRef;
+  readonly after: ImageRef;
 }
 
 export interface PullRequestContentInput {
   readonly env: string;
+  /** the promotion branch (what a newer promotion updates) */
+  readonly branch: string;
+  /** one app of a project of several */
+  readonly app?: string;
+  /** a release: every app it moves (then file / before / after are unused) */
+  readonly changes?: readonly AppChange[];
   readonly file: string;
   /** the deployment commit's message (its subject becomes the title) */
   readonly message: string;
@@ -43,14 +75,9 @@ export function pullRequestTitle(message: string): string {
 /** Markdown body; the same for GitHub and GitLab. Never holds anything but the deployment's own data. */
 export function pullRequestBody(i: PullRequestContentInput): string {
   const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
-  const rows: string[] = [
-    `| | |`,
-    `| --- | --- |`,
-    `| Environment | ${code(i.env)} (into ${code(i.base)}) |`,
-    `| File | ${code(i.file)} |`,
-    `| From | ${code(imageString(i.before))} |`,
-    `| To | ${code(imageString(i.after))} |`,
-  ];
+  const rows: string[] = [`| | |`, `| --- | --- |`, `| Environment | ${code(i.env)} (into ${code(i.base)}) |`];
+  if (i.app) rows.push(`| App | ${code(i.app)} |`);
+  if (!i.changes) rows.push(`| File | ${code(i.file)} |`, `| From | ${code(imageString(i.before))} |`, `| To | ${code(imageString(i.after))} |`);
   if (i.promotedFrom) {
     const link = i.sourceDeployCommit ? ` at [${i.sourceDeployCommit.slice(0, 7)}](${commitUrl(i.target, i.sourceDeployCommit)})` : '';
     rows.push(`| Promoted from | ${code(i.promotedFrom)}${link} |`);
@@ -60,17 +87,22 @@ export function pullRequestBody(i: PullRequestContentInput): string {
     rows.push(`| Source commit | ${i.sourceCommitUrl ? `[${short}](${i.sourceCommitUrl})` : code(short)} |`);
   }
   const fence = i.diff.includes('```') ? '~~~~' : '```';
+  const apps = i.changes
+    ? ['', '| App | From | To | File |', '| --- | --- | --- | --- |', ...i.changes.map((c) => `| ${code(c.app)} | ${code(imageString(c.before))} | ${code(imageString(c.after))} | ${code(c.file)} |`)]
+    : [];
+  const what = i.changes ? `a release of ${i.changes.length} app${i.changes.length === 1 ? '' : 's'} to **${i.env}**` : i.app ? `**${i.app}** to **${i.env}**` : `**${i.env}**`;
   return [
-    `${BODY_MARKER} env=${i.env} -->`,
-    `Promotion of **${i.env}** by GitOps Pilot: merging this pull request deploys it.`,
+    `${BODY_MARKER} env=${i.env}${i.app ? ` app=${i.app}` : ''}${i.changes ? ' release' : ''} -->`,
+    `Promotion of ${what} by GitOps Pilot: merging this pull request deploys it.`,
     '',
     ...rows,
+    ...apps,
     '',
     `${fence}diff`,
     i.diff.trimEnd() || '(no textual change)',
     fence,
     '',
-    `A newer promotion of ${i.env} updates this pull request (branch ${code(promotionBranchName(i.env))}) instead of opening another.`,
+    `A newer ${i.changes ? 'release' : 'promotion'} of ${i.app ? `${i.app} to ` : ''}${i.env} updates this pull request (branch ${code(i.branch)}) instead of opening another.`,
     '',
   ].join('\n');
 }

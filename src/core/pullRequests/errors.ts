@@ -44,6 +44,27 @@ export function describeFailure(err: unknown): Failure {
 
 const TLS = /CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO/i;
 
+function forbiddenHint(p: Provider, tokenHelp: string): string {
+  return p === 'github'
+    ? 'Give the token the repo scope (classic) or Contents and Pull requests: write (fine-grained), then ' + tokenHelp
+    : 'Give the token the api scope and at least the Developer role in the project, then ' + tokenHelp;
+}
+
+function tokenHelpFor(p: Provider): string {
+  return `set ${tokenVariables(p).join(' or ')} for the command line, or run "GitOps Pilot: Set Pull Request Token…" in the editor`;
+}
+
+/**
+ * Checked before anything is pushed: a token without the scope to open pull requests (a classic GitHub
+ * token lists its scopes in X-OAuth-Scopes, a GitLab personal access token at /personal_access_tokens/self).
+ * Fine-grained and other tokens say nothing and are left to the host.
+ */
+export function missingScopeError(target: Pick<PullRequestTarget, 'provider' | 'repository'>, have: string, need: string): PilotError {
+  return new PilotError('pr.forbidden', `the ${label(target.provider)} token may not open ${target.provider === 'github' ? 'pull' : 'merge'} requests in ${target.repository} (the token has scopes: ${have || 'none'}; this needs: ${need})`, {
+    hint: `${forbiddenHint(target.provider, tokenHelpFor(target.provider))}. Nothing was pushed`,
+  });
+}
+
 /** What went wrong while `doing` something with the pull request host, and what to do next. */
 export function translatePullRequestError(err: unknown, target: Pick<PullRequestTarget, 'provider' | 'api' | 'repository'>, doing: string): PilotError {
   if (err instanceof PilotError) return err;
@@ -52,7 +73,7 @@ export function translatePullRequestError(err: unknown, target: Pick<PullRequest
   const host = label(p);
   const f = describeFailure(err);
   const said = f.apiMessage ? ` (${host} said: ${redact(f.apiMessage)})` : '';
-  const tokenHelp = `set ${tokenVariables(p).join(' or ')} for the command line, or run "GitOps Pilot: Set Pull Request Token…" in the editor`;
+  const tokenHelp = tokenHelpFor(p);
   const mk = ({ code }: { code: string }, message: string, hint: string) => new PilotError(code, `${doing} failed: ${message}`, { hint, cause: err, detail: redact(String((err as Error)?.message ?? err)) });
   if (f.status === undefined) {
     const text = f.network ?? String((err as Error)?.message ?? err);
@@ -67,10 +88,7 @@ export function translatePullRequestError(err: unknown, target: Pick<PullRequest
     case 403: {
       if (/rate limit/i.test(f.apiMessage ?? '')) return mk({ code: 'pr.rateLimited' }, `${host} rate limit reached${said}`, 'Wait a few minutes and try again');
       const scopes = f.scopes !== undefined ? ` (the token has scopes: ${f.scopes || 'none'}${f.acceptedScopes ? `; this needs: ${f.acceptedScopes}` : ''})` : '';
-      return mk({ code: 'pr.forbidden' }, `the token may not do this in ${target.repository}${scopes}${said}`,
-        p === 'github'
-          ? 'Give the token the repo scope (classic) or Contents and Pull requests: write (fine-grained), then ' + tokenHelp
-          : 'Give the token the api scope and at least the Developer role in the project, then ' + tokenHelp);
+      return mk({ code: 'pr.forbidden' }, `the token may not do this in ${target.repository}${scopes}${said}`, forbiddenHint(p, tokenHelp));
     }
     case 404:
       return mk({ code: 'pr.notFound' }, `${target.repository} was not found at ${target.api}, or the token cannot see it${said}`, 'Check gitops.pullRequests.repository and api in gitops-pilot.yaml, and that the token has access to the repository');

@@ -7,8 +7,9 @@ import type { Environment, Project } from '../config/model';
 import { inputError, PilotError } from '../errors';
 import { GitRepo, type GitOptions } from '../gitops/git';
 import { environmentHistory } from '../gitops/history';
-import { parseTrailers } from '../gitops/message';
+import { parseTrailers, type ImageRef } from '../gitops/message';
 import type { OperationResult } from '../gitops/operations';
+import type { ImagesCommitResult } from '../release/commitImages';
 import { registerSecret, type Logger } from '../log';
 import { delay } from '../util/time';
 import { fileDiff, promotionBranchName, pullRequestBody, pullRequestSummary, pullRequestTitle } from './content';
@@ -61,34 +62,62 @@ export interface PromotionOutcome {
   readonly closedBefore?: PullRequest;
 }
 
+/** A promotion commit the transaction pushed to its promotion branch: one environment (of one app), or a release. */
+interface PushedPromotion {
+  readonly envName: string;
+  readonly app?: string;
+  readonly release: boolean;
+  readonly commit: string;
+  readonly pushedTo: string;
+  readonly message: string;
+  readonly moves: readonly { readonly env: Environment; readonly before: ImageRef; readonly after: ImageRef }[];
+}
+
 /** Opens the environment's promotion pull request, or updates the open one, after the transaction pushed its branch. */
-export async function openOrUpdatePullRequest(s: PullRequestSession, result: OperationResult, o: { git: GitOptions; draft?: boolean }): Promise<PromotionOutcome> {
+export function openOrUpdatePullRequest(s: PullRequestSession, result: OperationResult, o: { git: GitOptions; draft?: boolean }): Promise<PromotionOutcome> {
   if (result.status !== 'pushed' || !result.commit || !result.pushedTo) throw new PilotError('pr.notPushed', `${result.env.name}: nothing was pushed, so no pull request was opened`);
   const env = result.env;
-  const repo = await GitRepo.open(env.gitopsRoot, o.git);
-  const trailers = parseTrailers(result.message ?? '');
-  const beforeText = (await repo.showFile(`refs/remotes/${s.project.gitops.remote}/${s.base}`, env.file)) ?? '';
-  const afterText = (await repo.showFile(result.commit, env.file)) ?? '';
-  const from = trailers['Promoted-From'] ? s.project.environments.find((e) => e.name === trailers['Promoted-From']) : undefined;
+  return openOrUpdate(s, { envName: env.name, app: env.app, release: false, commit: result.commit, pushedTo: result.pushedTo, message: result.message ?? '', moves: [{ env, before: result.before, after: result.after }] }, o);
+}
+
+/** The same for a release (several apps of `envName`, default: the environments it edits, in one commit): one pull request from gitops-pilot/<env>/_release. */
+export function openOrUpdateReleasePullRequest(s: PullRequestSession, r: ImagesCommitResult, envName: string | undefined, o: { git: GitOptions; draft?: boolean }): Promise<PromotionOutcome> {
+  envName ??= [...new Set(r.edits.map((e) => e.env.name))].join(',');
+  if (r.status !== 'pushed' || !r.commit || !r.pushedTo || !r.edits.length) throw new PilotError('pr.notPushed', `${envName}: nothing was pushed, so no pull request was opened`);
+  return openOrUpdate(s, { envName, release: true, commit: r.commit, pushedTo: r.pushedTo, message: r.message ?? '', moves: r.edits }, o);
+}
+
+async function openOrUpdate(s: PullRequestSession, p: PushedPromotion, o: { git: GitOptions; draft?: boolean }): Promise<PromotionOutcome> {
+  const first = p.moves[0]!;
+  const repo = await GitRepo.open(first.env.gitopsRoot, o.git);
+  const trailers = parseTrailers(p.message);
+  const baseRef = `refs/remotes/${s.project.gitops.remote}/${s.base}`;
+  const diffs = await Promise.all(p.moves.map(async (m) => fileDiff(m.env.relFile, (await repo.showFile(baseRef, m.env.file)) ?? '', (await repo.showFile(p.commit, m.env.file)) ?? '')));
+  const promotedFrom = trailers['Promoted-From'];
+  // the source environment's deployment commit: of the same app (a release's sources are many: no single link)
+  const from = promotedFrom && !p.release ? s.project.environments.find((e) => e.id === promotedFrom || (e.name === promotedFrom && e.app === p.app)) : undefined;
   const sourceDeployCommit = from ? (await environmentHistory(from, o.git, 1).catch(() => []))[0]?.sha : undefined;
   const sourceCommit = trailers['Source-Commit'];
   const body = pullRequestBody({
-    env: env.name,
-    file: env.relFile,
-    message: result.message ?? '',
-    before: result.before,
-    after: result.after,
+    env: p.envName,
+    branch: p.pushedTo,
+    app: p.app,
+    changes: p.release ? p.moves.map((m) => ({ app: m.env.app ?? m.env.name, file: m.env.relFile, before: m.before, after: m.after })) : undefined,
+    file: first.env.relFile,
+    message: p.message,
+    before: first.before,
+    after: first.after,
     base: s.base,
-    promotedFrom: trailers['Promoted-From'],
+    promotedFrom,
     sourceDeployCommit,
     sourceCommit,
     sourceCommitUrl: sourceCommit ? await appCommitUrl(s, sourceCommit, o.git) : undefined,
-    diff: fileDiff(env.relFile, beforeText, afterText),
+    diff: diffs.filter(Boolean).join('\n'),
     target: s.target,
   });
   const cfg = s.project.gitops.pullRequests;
-  const draft = { head: result.pushedTo, base: s.base, title: pullRequestTitle(result.message ?? ''), body, labels: cfg?.labels, reviewers: cfg?.reviewers, draft: o.draft ?? cfg?.draft };
-  const existing = await s.host.find(result.pushedTo, s.base);
+  const draft = { head: p.pushedTo, base: s.base, title: pullRequestTitle(p.message), body, labels: cfg?.labels, reviewers: cfg?.reviewers, draft: o.draft ?? cfg?.draft };
+  const existing = await s.host.find(p.pushedTo, s.base);
   if (existing?.state === 'open') return { pullRequest: await s.host.update(existing.number, draft), action: 'updated' };
   const pullRequest = await s.host.create(draft);
   return { pullRequest, action: 'opened', closedBefore: existing?.state === 'closed' ? existing : undefined };
@@ -107,9 +136,14 @@ async function appCommitUrl(s: PullRequestSession, sha: string, git: GitOptions)
   }
 }
 
-/** The environment's promotion pull request (the open one, else the newest), or undefined. */
+/** The environment's promotion pull request (the open one, else the newest), or undefined; per app with several apps. */
 export function findPromotion(s: PullRequestSession, env: Environment): Promise<PullRequest | undefined> {
-  return s.host.find(promotionBranchName(env.name), s.base);
+  return s.host.find(promotionBranchName(env.name, { app: env.app }), s.base);
+}
+
+/** The pull request of the releases (several apps in one commit) to the environment named `envName`. */
+export function findReleasePromotion(s: PullRequestSession, envName: string): Promise<PullRequest | undefined> {
+  return s.host.find(promotionBranchName(envName, { release: true }), s.base);
 }
 
 /** One line for a pull request: `PR #42 · 2/2 checks ✓ · approved`. */

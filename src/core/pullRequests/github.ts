@@ -1,6 +1,6 @@
 /** Promotion pull requests on GitHub (github.com or Enterprise) through @octokit/rest, loaded lazily. */
 import type { Logger } from '../log';
-import { translatePullRequestError } from './errors';
+import { missingScopeError, translatePullRequestError } from './errors';
 import type { PullRequestTarget } from './host';
 import type { PullRequest, PullRequestDraft, PullRequestHost, ReviewState } from './types';
 
@@ -91,7 +91,13 @@ export async function githubHost(target: PullRequestTarget, opts: HostOptions): 
     provider: 'github',
     check: () =>
       call(`reading ${target.repository}`, async () => {
-        const { data } = await octokit.repos.get({ owner, repo });
+        const { data, headers } = await octokit.repos.get({ owner, repo });
+        // a classic token lists its scopes: without repo (public_repo for a public repository) GitHub refuses the pull request after the push
+        const scopes = headers['x-oauth-scopes'];
+        if (typeof scopes === 'string') {
+          const list = scopes.split(',').map((x) => x.trim());
+          if (!list.includes('repo') && !(list.includes('public_repo') && !data.private)) throw missingScopeError(target, list.filter(Boolean).join(', '), data.private ? 'repo' : 'repo or public_repo');
+        }
         if (data.permissions && !data.permissions.push) opts.log.warn(`the token may not push to ${target.repository}: opening pull requests may fail`);
       }),
     find: (head, base) =>

@@ -1,5 +1,5 @@
 /** Promotion merge requests on GitLab (gitlab.com or self-managed) through @gitbeaker/rest, loaded lazily. */
-import { translatePullRequestError } from './errors';
+import { missingScopeError, translatePullRequestError } from './errors';
 import type { HostOptions } from './github';
 import type { PullRequestTarget } from './host';
 import type { PullRequest, PullRequestDraft, PullRequestHost, ReviewState } from './types';
@@ -72,7 +72,13 @@ export async function gitlabHost(target: PullRequestTarget, opts: HostOptions): 
 
   return {
     provider: 'gitlab',
-    check: () => call(`reading ${project}`, async () => void (await api.Projects.show(project))),
+    check: () =>
+      call(`reading ${project}`, async () => {
+        await api.Projects.show(project);
+        // a personal access token says its scopes (GitLab 15.5+; other tokens and older servers: left to the host)
+        const self = (await api.PersonalAccessTokens.show().catch(() => undefined)) as Json | undefined;
+        if (Array.isArray(self?.scopes) && !self.scopes.includes('api')) throw missingScopeError(target, self.scopes.join(', '), 'api');
+      }),
     find: (head, base) =>
       call(`looking for the merge request from ${head}`, async () => {
         const list = (await api.MergeRequests.all({ projectId: project, sourceBranch: head, targetBranch: base, orderBy: 'created_at', sort: 'desc', perPage: 20, maxPages: 1 })) as Json[];

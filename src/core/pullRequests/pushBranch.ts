@@ -1,6 +1,7 @@
 /**
  * The push step of the pull-request mode: the deployment commit (made on the target branch by the
- * transaction) goes to the environment's one promotion branch, `gitops-pilot/<env>`, and every push is a
+ * transaction) goes to the environment's one promotion branch (`gitops-pilot/<env>`, per app or release with
+ * several apps: content.ts promotionBranchName), and every push is a
  * fast-forward (nothing is ever forced):
  *   - no such branch yet, or it is already merged into the target: the commit is pushed as it is;
  *   - the branch holds the target's tip: a commit with the new content is added on top;
@@ -11,7 +12,6 @@
 import { PilotError } from '../errors';
 import type { GitRepo } from '../gitops/git';
 import { parseTrailers } from '../gitops/message';
-import { promotionBranchName } from './content';
 
 export interface PromotionPush {
   readonly branch: string;
@@ -23,9 +23,9 @@ export interface PromotionPush {
 
 export async function pushPromotionBranch(
   repo: GitRepo,
-  o: { remote: string; base: string; envId: string; commit: string; message: string; progress: (m: string) => void },
+  o: { remote: string; base: string; branch: string; commit: string; message: string; progress: (m: string) => void },
 ): Promise<PromotionPush> {
-  const branch = promotionBranchName(o.envId);
+  const branch = o.branch;
   let tip: string | undefined;
   try {
     await repo.fetch(o.remote, branch);
@@ -46,6 +46,12 @@ export async function pushPromotionBranch(
       throw err;
     });
     if (r === 'rejected') {
+      const clash = await repo.conflictingRemoteBranches(o.remote, branch).catch(() => []);
+      if (clash.length) {
+        throw new PilotError('pr.branchNameTaken', `${o.remote} cannot hold the promotion branch ${branch} beside ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ` and ${clash.length - 3} more` : ''} (git allows no branch inside another's name)`, {
+          hint: `Delete ${clash.length === 1 ? 'that branch' : 'those branches'} on ${o.remote} (git push ${o.remote} --delete ${clash[0]}${clash.length > 1 ? ' …' : ''}) once merged or no longer needed (left by the branch push mode, or by promotions before the project had several apps), then promote again`,
+        });
+      }
       throw new PilotError('pr.branchMoved', `${o.remote}/${branch} changed while it was being updated (someone pushed to it)`, {
         hint: 'Look at the branch and its pull request, then promote again; nothing was forced',
       });

@@ -9,7 +9,8 @@ import type { Environment } from '../config/model';
 import { toPilotError } from '../errors';
 import { editImage, type ImageChange } from '../gitops/imageEdit';
 import type { ImageRef } from '../gitops/message';
-import type { OperationContext } from '../gitops/operations';
+import { guardPushMode, type OperationContext } from '../gitops/operations';
+import { promotionBranchName, type PromotionScope } from '../pullRequests/content';
 import { readEnvironmentText } from '../gitops/environmentFile';
 import { runTransaction, type TransactionResult } from '../gitops/transaction';
 import { atomicWriteFile } from '../util/atomicWrite';
@@ -87,9 +88,11 @@ export async function commitImageEdits(
   ctx: OperationContext,
   edits: readonly ImageEdit[],
   message: (applied: readonly AppliedEdit[]) => string,
-  branchHint: { env: string; tag: string },
+  branchHint: { env: string; tag: string } & PromotionScope,
   write?: WriteFile,
 ): Promise<ImagesCommitResult> {
+  // a release into an environment that changes only through review goes through its pull request too
+  for (const e of edits) guardPushMode(ctx, e.env, `Release it with --push-mode pull-request (the command line opens or updates one pull request from ${promotionBranchName(branchHint.env, { release: true })}), or commit locally with --no-push`);
   const files = [...new Set(edits.map((e) => e.env.file))];
   let last: AppliedEdit[] = [];
   const result = await runTransaction(

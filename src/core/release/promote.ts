@@ -89,7 +89,7 @@ export async function promoteRelease(ctx: OperationContext, req: ReleaseRequest,
   const plan = planned ?? (await planRelease(ctx, req));
   for (const e of plan.edits) guardProtected(e.env, e.change.tag!, req.confirmed, `promoting ${e.change.tag} from ${req.from}`);
   if (!plan.edits.length) return { status: 'unchanged', attempts: 0, repoRoot: ctx.project.gitopsRoot, edits: [], plan };
-  const r = await commitImageEdits(ctx, plan.edits, (applied) => releaseMessage('promote', req.to, applied, { from: req.from }), { env: req.to, tag: 'release' }, write);
+  const r = await commitImageEdits(ctx, plan.edits, (applied) => releaseMessage('promote', req.to, applied, { from: req.from }), { env: req.to, tag: 'release', release: true }, write);
   return { ...r, plan };
 }
 
@@ -126,6 +126,6 @@ export async function rollbackRelease(ctx: OperationContext, req: { commit: stri
   }
   const names = [...new Set(edits.map((e) => e.env.name))];
   const subjectEnv = names.length === 1 ? names[0]! : names.join(',');
-  const r = await commitImageEdits(ctx, edits, (applied) => releaseMessage('rollback', subjectEnv, applied, { reverts: sha }), { env: subjectEnv, tag: 'rollback' });
+  const r = await commitImageEdits(ctx, edits, (applied) => releaseMessage('rollback', subjectEnv, applied, { reverts: sha }), { env: subjectEnv, tag: 'rollback', release: true });
   return { ...r, envs: edits.map((e) => e.env) };
 }

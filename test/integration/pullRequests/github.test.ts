@@ -4,12 +4,12 @@
  * the real `gh` client (as against GitHub Enterprise) sees, approves and merges what the product made.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { git } from '../../support/gitRepos';
 import { startGitHubEmulator, type GitHubEmulator } from '../../support/github/emulator';
-import { run, which } from '../../support/proc';
+import { which } from '../../support/proc';
 import { makeWorld, type World } from './world';
 
 const TOKEN = 'ghp_pilotTokenSecret0123456789abcdef';
@@ -31,16 +31,10 @@ describe('pull-request push mode on GitHub', { skip: !hasGh && 'gh is not instal
     w?.fx.cleanup();
   });
 
-  /** the real gh, pointed at the emulator as a GitHub Enterprise host */
+  /** the real `gh api`, pointed at the emulator as a GitHub Enterprise host */
   async function ghApi(token: string, ...args: string[]): Promise<any> {
-    const home = join(w.fx.root, 'gh-home');
-    mkdirSync(home, { recursive: true });
-    const r = await run('gh', ['api', ...args], {
-      env: { PATH: process.env.PATH, HOME: home, GH_CONFIG_DIR: home, GH_HOST: gh.host, GH_ENTERPRISE_TOKEN: token, SSL_CERT_FILE: w.tls.certFile, GH_NO_UPDATE_NOTIFIER: '1', GH_PROMPT_DISABLED: '1', NO_COLOR: '1' },
-      timeoutMs: 60_000,
-    });
-    assert.equal(r.code, 0, `gh api ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
+    const out = (await w.gh(gh.host, token, 'api', ...args)).trim();
+    return out ? JSON.parse(out) : undefined;
   }
 
   test('without a token: exit 2, nothing pushed', async () => {
@@ -182,6 +176,7 @@ describe('pull-request push mode on GitHub', { skip: !hasGh && 'gh is not instal
       assert.ok(!o.includes(TOKEN) && !o.includes(ALICE), 'a token was printed');
     }
     assert.doesNotMatch(git(w.clone, 'config', '--list'), /ghp_/);
+    w.assertNoSecrets();
     assert.ok(gh.server.requests.length > 0);
   });
 });

@@ -49,14 +49,21 @@ describe('pull-request push mode on GitLab', { skip: !hasPythonGitlab && 'python
   }
   const mr = (...more: string[]) => ['project-merge-request', ...more.slice(0, 1), '--project-id', 'acme/gitops', ...more.slice(1)];
 
-  test('a token without the api scope: the message names the scope', async () => {
+  test('a token without the api scope: refused before anything is pushed, naming the scope', async () => {
+    // the token's own scopes, as the real python-gitlab reads them from the emulator
+    const cfg = join(w.fx.root, 'gl-reader.cfg');
+    writeFileSync(cfg, `[global]\ndefault = local\nssl_verify = ${w.tls.certFile}\n[local]\nurl = ${gl.origin}\nprivate_token = ${READER}\napi_version = 4\n`, { mode: 0o600 });
+    const py = await run(PY, ['-c', `import gitlab, json, sys; g = gitlab.Gitlab.from_config('local', [sys.argv[1]]); print(json.dumps(g.http_get('/personal_access_tokens/self')['scopes']))`, cfg], { env: { PATH: process.env.PATH, HOME: w.fx.root }, timeoutMs: 60_000 });
+    assert.equal(py.code, 0, py.stderr);
+    assert.deepEqual(JSON.parse(py.stdout), ['read_api']);
     const r = await w.cli({ GITLAB_TOKEN: READER }, 'promote', '--from', 'staging', '--to', 'prod', '--yes');
     assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /may not do this in acme\/gitops/);
+    assert.match(r.err, /the GitLab token may not open merge requests in acme\/gitops \(the token has scopes: read_api; this needs: api\)/);
     assert.match(r.err, /api scope/);
+    assert.equal(git(w.fx.bare, 'branch', '--list', 'gitops-pilot/*'), '', 'nothing pushed');
   });
 
-  test('promote to prod opens a merge request python-gitlab sees exactly (the branch the refused run pushed is reused)', async () => {
+  test('promote to prod opens a merge request python-gitlab sees exactly', async () => {
     const r = await w.cli(env(), 'promote', '--from', 'staging', '--to', 'prod', '--yes');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /opened MR !1 · review required: https:\/\/localhost:\d+\/acme\/gitops\/-\/merge_requests\/1/);
@@ -123,6 +130,7 @@ describe('pull-request push mode on GitLab', { skip: !hasPythonGitlab && 'python
 
   test('no token in any output or git config', () => {
     for (const o of w.outputs) assert.ok(![TOKEN, ALICE, READER].some((t) => o.includes(t)), 'a token was printed');
+    w.assertNoSecrets();
     assert.doesNotMatch(git(w.clone, 'config', '--list'), /glpat-/);
   });
 });

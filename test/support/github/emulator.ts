@@ -4,11 +4,14 @@
  * real three-way merge, and a merge that really writes the merge commit into the base branch. Proven by
  * the real `gh api` client in test/integration/pullRequests.
  *
+ * The GraphQL API `gh pr list|view|checks` query is answered from the same state (graphql.ts).
+ *
  * Auth: `Authorization: token T` / `Bearer T` for a token given in `users`; scopes in X-OAuth-Scopes;
  * writing needs the `repo` scope (403 otherwise, as a classic token without it gets).
  */
 import { recordSecret } from '../secrets';
-import { bearer, branchSha, HttpError, mergeBranches, mergeTree, now, startJsonServer, type JsonServer, type Request, type Tls } from './forge';
+import { bearer, branchSha, commitInfo, diffStat, HttpError, mergeBranches, mergeTree, now, startJsonServer, type JsonServer, type Request, type Tls } from './forge';
+import { answerGraphql, type GraphqlState } from './graphql';
 
 export interface GitHubUser {
   readonly login: string;
@@ -45,7 +48,7 @@ interface Pull {
   finalHead?: string;
   labels: string[];
   reviewers: string[];
-  reviews: { id: number; user: string; state: string; body: string; commit: string }[];
+  reviews: { id: number; user: string; state: string; body: string; commit: string; submitted: string }[];
   created: string;
   updated: string;
 }
@@ -114,13 +117,25 @@ export async function startGitHubEmulator(o: GitHubEmulatorOptions): Promise<Git
     };
   };
 
-  const handle = (req: Request) => {
+  const graphqlState: GraphqlState = {
+    origin: () => origin,
+    repos: o.repos,
+    logins: () => o.users.map((u) => u.login),
+    pulls: (repo) => pulls.filter((p) => p.repo === repo).sort((a, b) => b.number - a.number).map((p) => ({ rest: pullJson(p), reviews: p.reviews })),
+    statuses: (repo, sha) => statuses.get(`${repo}@${sha}`) ?? [],
+    commit: (repo, sha) => commitInfo(o.repos[repo]!, sha),
+    diffStat: (repo, base, head) => diffStat(o.repos[repo]!, base, head),
+  };
+
+  const handle = async (req: Request) => {
     const path = req.path.replace(/^\/api\/v3/, '');
     const user = byToken(bearer(req.headers));
     if (!user) throw new HttpError(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     const scopes = user.scopes ?? ['repo'];
     const headers = { 'x-oauth-scopes': scopes.join(', '), 'x-accepted-oauth-scopes': 'repo', 'x-github-media-type': 'github.v3' };
     const ok = (body: unknown, status = 200) => ({ status, body, headers });
+    // GraphQL: /api/graphql on GitHub Enterprise, /graphql on github.com; reading needs no scope beyond the token
+    if ((req.path === '/api/graphql' || req.path === '/graphql') && req.method === 'POST') return ok(await answerGraphql(graphqlState, req.body, user.login));
     const write = req.method !== 'GET';
     if (path === '/user') return ok(userJson(user.login));
     const m = /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/.exec(path);
@@ -193,11 +208,11 @@ export async function startGitHubEmulator(o: GitHubEmulatorOptions): Promise<Git
     }
     if ((r = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) {
       const p = pull(r[1]!);
-      const json = (v: Pull['reviews'][number]) => ({ id: v.id, user: userJson(v.user), state: v.state, body: v.body, commit_id: v.commit, submitted_at: p.updated });
+      const json = (v: Pull['reviews'][number]) => ({ id: v.id, user: userJson(v.user), state: v.state, body: v.body, commit_id: v.commit, submitted_at: v.submitted });
       if (req.method === 'GET') return ok(p.reviews.map(json));
       if (req.method === 'POST') {
         const state = { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' }[String(req.body.event)] ?? 'PENDING';
-        const v = { id: reviewId++, user: user.login, state, body: req.body.body ?? '', commit: headSha(p) };
+        const v = { id: reviewId++, user: user.login, state, body: req.body.body ?? '', commit: headSha(p), submitted: now() };
         p.reviews.push(v);
         p.reviewers = p.reviewers.filter((x) => x !== user.login);
         return ok(json(v));

@@ -150,3 +150,18 @@ export function bearer(headers: IncomingMessage['headers']): string | undefined 
 }
 
 export const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** A commit's message, committer date and author, read from the bare repository. */
+export function commitInfo(bare: string, sha: string): { message: string; date: string; author: string; email: string } | undefined {
+  const r = gitIn(bare, ['log', '-1', '--format=%cI%x00%an%x00%ae%x00%B', sha, '--']);
+  if (r.code !== 0) return undefined;
+  const [date, author, email, message] = r.out.split('\0') as [string, string, string, string];
+  return { date: new Date(date).toISOString().replace(/\.\d+Z$/, 'Z'), author, email, message: message.trim() };
+}
+
+/** Lines added and removed and files changed between two commits (what a pull request's diff counts). */
+export function diffStat(bare: string, base: string, head: string): { additions: number; deletions: number; files: number } {
+  const r = gitIn(bare, ['diff', '--numstat', `${base}...${head}`, '--']);
+  const rows = r.code === 0 && r.out ? r.out.split('\n').map((l) => l.split('\t')) : [];
+  return { additions: rows.reduce((n, x) => n + (Number(x[0]) || 0), 0), deletions: rows.reduce((n, x) => n + (Number(x[1]) || 0), 0), files: rows.length };
+}

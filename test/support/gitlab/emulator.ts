@@ -116,6 +116,10 @@ export async function startGitLabEmulator(o: GitLabEmulatorOptions): Promise<Git
       throw new HttpError(403, { error: 'insufficient_scope', error_description: 'The request requires higher privileges than provided by the access token.', scope: 'api' });
     }
     if (path === '/user') return { body: userJson(user.username) };
+    // the token itself (GitLab 15.5+): how a client learns its scopes before it writes anything
+    if (path === '/personal_access_tokens/self' && req.method === 'GET') {
+      return { body: { id: 100 + o.users.indexOf(user), name: `${user.username}-token`, revoked: false, created_at: '2026-01-01T00:00:00.000Z', scopes, user_id: userJson(user.username).id, last_used_at: null, active: true, expires_at: null } };
+    }
     if (path === '/users') return list(o.users.filter((u) => !req.query.get('username') || u.username === req.query.get('username')).map((u) => userJson(u.username)));
     const m = /^\/projects\/(.+?)(\/merge_requests.*)?$/.exec(path);
     const project = m ? (Object.keys(o.projects).find((p) => p === m[1] || String(projectId(p)) === m[1]) ?? '') : '';

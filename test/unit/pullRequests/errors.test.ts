@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { translatePullRequestError } from '../../../src/core/pullRequests/errors';
+import { missingScopeError, translatePullRequestError } from '../../../src/core/pullRequests/errors';
 
 const gh = { provider: 'github' as const, api: 'https://ghe.example.com/api/v3', repository: 'acme/gitops' };
 const gl = { provider: 'gitlab' as const, api: 'https://gitlab.example.com', repository: 'acme/gitops' };
@@ -15,6 +15,16 @@ function gitbeakerError(status: number, description: string) {
 }
 
 describe('pull request errors', () => {
+  test('a classic token without the scope, found before the push: the scopes it has and needs, nothing pushed', () => {
+    const e = missingScopeError(gh, 'read:org, gist', 'repo');
+    assert.equal(e.code, 'pr.forbidden');
+    assert.equal(e.message, 'the GitHub token may not open pull requests in acme/gitops (the token has scopes: read:org, gist; this needs: repo)');
+    assert.match(e.hint ?? '', /^Give the token the repo scope \(classic\).*GITHUB_TOKEN or GH_TOKEN.*\. Nothing was pushed$/);
+    assert.match(missingScopeError(gh, '', 'repo').message, /has scopes: none;/);
+    const g = missingScopeError(gl, 'read_api', 'api');
+    assert.equal(g.message, 'the GitLab token may not open merge requests in acme/gitops (the token has scopes: read_api; this needs: api)');
+    assert.match(g.hint ?? '', /^Give the token the api scope and at least the Developer role.*GITLAB_TOKEN/);
+  });
   test('401: the token was rejected, and how to set one', () => {
     const e = translatePullRequestError(octokitError(401, { message: 'Bad credentials' }), gh, 'opening a pull request');
     assert.equal(e.code, 'pr.unauthorized');
