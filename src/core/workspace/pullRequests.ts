@@ -127,7 +127,8 @@ export class PullRequestsModel {
 
   private async readOnce(key: string, entry: EnvironmentEntry): Promise<void> {
     const last = this.current(entry);
-    this.update(key, { kind: 'loading', ...(last ? { last } : {}) });
+    // only a first read shows as loading: a re-read keeps what is shown (a failure too) until it answers
+    if (this.state(entry)?.kind === 'idle') this.update(key, { kind: 'loading' });
     try {
       const session = await this.session(entry.project);
       const pr = await findPromotion(session, entry.env);
