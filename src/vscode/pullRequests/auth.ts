@@ -2,37 +2,23 @@
  * Tokens for the pull-request hosts in the editor: VS Code's own GitHub sign-in where it covers the host
  * (`github` for github.com, `github-enterprise` for the server named by the `github-enterprise.uri`
  * setting), else a token the user set with "GitOps Pilot: Set Pull Request Token…", kept in SecretStorage
- * under its host (a token is only ever sent to the host it was set for, whatever a gitops-pilot.yaml says).
+ * under its host, else the environment's token for that host as `gh`/`glab` read it. A token is only ever
+ * sent to the host it was set for, whatever a gitops-pilot.yaml says.
  * Nothing here asks the user to sign in: reading the tree must never pop up a dialog.
  */
 import * as vscode from 'vscode';
 import { registerSecret } from '../../core/log';
 import { label, type Provider, type PullRequestTarget } from '../../core/pullRequests/host';
+import { authProviderFor, environmentToken, tokenHost } from '../../core/pullRequests/tokens';
+
+export { tokenHost };
 import { Emitter } from '../../core/util/events';
 import { DisposableOwner } from '../../core/util/lifecycle';
 
 export const SET_TOKEN_COMMAND = 'GitOps Pilot: Set Pull Request Token…';
 
-/** The host a token belongs to: the API's host and port (https://ghe.example.com/api/v3 -> ghe.example.com). */
-export function tokenHost(target: Pick<PullRequestTarget, 'api'>): string {
-  return new URL(target.api).host.toLowerCase();
-}
-
 function secretKey(provider: Provider, host: string): string {
   return `gitopsPilot.pullRequestToken:${provider}:${host}`;
-}
-
-/** The VS Code authentication provider that signs in to this host, when there is one. */
-export function authProviderFor(target: Pick<PullRequestTarget, 'provider' | 'api' | 'webUrl'>, enterpriseUri: string | undefined): 'github' | 'github-enterprise' | undefined {
-  if (target.provider !== 'github') return undefined;
-  const web = new URL(target.webUrl).host.toLowerCase();
-  if (web === 'github.com') return 'github';
-  try {
-    if (enterpriseUri && new URL(enterpriseUri).host.toLowerCase() === web) return 'github-enterprise';
-  } catch {
-    // not a URL: no enterprise sign-in
-  }
-  return undefined;
 }
 
 export class PullRequestAuth extends DisposableOwner {
@@ -60,7 +46,7 @@ export class PullRequestAuth extends DisposableOwner {
         // no such provider in this VS Code (e.g. a web build without the GitHub extension): the stored token
       }
     }
-    const stored = await this.secrets.get(secretKey(target.provider, tokenHost(target)));
+    const stored = (await this.secrets.get(secretKey(target.provider, tokenHost(target)))) ?? environmentToken(target, process.env);
     registerSecret(stored);
     return stored;
   }

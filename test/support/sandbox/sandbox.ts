@@ -14,6 +14,7 @@ import type { Timings } from '../kubesim/runtime';
 import { run, which } from '../proc';
 import { RegistryClient, pushSyntheticImage } from '../registryClient';
 import { startArgoAgent, type AgentApp, type ArgoAgent } from './agent';
+import { startSandboxGitHub, type SandboxGitHub } from './github';
 import { APP, ENVIRONMENTS, FLUX_SOURCE, fluxRelease, git, INITIAL_TAG, writeLayout, type SandboxEngine, type SandboxLayout } from './layout';
 
 export interface SandboxOptions {
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   readonly scanDelayMs?: number;
   /** the sync engine (default argocd); flux: a GitRepository and a HelmRelease per environment, reconciled by the simulator's Flux controllers */
   readonly engine?: SandboxEngine;
+  /** the GitHub emulator with prod changed only through pull requests (github.ts; `npm start` turns it on) */
+  readonly pullRequests?: boolean | { readonly requireApproval?: boolean };
   readonly log?: (line: string) => void;
 }
 
@@ -42,6 +45,8 @@ export interface Sandbox {
   readonly docker?: DockerDaemon;
   /** the Argo-CD-like agent (argocd engine only; Flux runs inside the simulator) */
   readonly agent?: ArgoAgent;
+  /** the GitHub emulator over the GitOps repository (option pullRequests) */
+  readonly github?: SandboxGitHub;
   /** the image repository (registry host included) */
   readonly repository: string;
   /** environment for the extension host and the CLI: kubeconfig, AWS credentials for the emulator, docker */
@@ -143,6 +148,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       cleanups.push(() => agent!.stop());
     }
 
+    let github: SandboxGitHub | undefined;
+    if (opts.pullRequests) {
+      github = await startSandboxGitHub(layout, { log, ...(typeof opts.pullRequests === 'object' ? opts.pullRequests : {}) });
+      cleanups.push(() => github!.stop());
+    }
+
     // AWS: the emulator's credentials only; empty config files so the user's own profiles never leak in
     const awsConfig = join(opts.dir, 'aws-config');
     writeFileSync(awsConfig, '');
@@ -160,13 +171,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       GIT_AUTHOR_EMAIL: 'developer@gitops-pilot.invalid',
       GIT_COMMITTER_NAME: 'Sandbox Developer',
       GIT_COMMITTER_EMAIL: 'developer@gitops-pilot.invalid',
+      ...(github?.env ?? {}),
     };
     const userSettings: Record<string, unknown> = {
       'gitopsPilot.kubernetes.kubeconfig': [layout.kubeconfig],
       ...(ecr ? { 'gitopsPilot.ecr.endpoint': ecr.ecr.endpoint, 'gitopsPilot.aws.region': REGION } : {}),
       ...(docker ? { 'gitopsPilot.docker.path': defaultDockerCli() } : {}),
     };
-    return { engine, layout, sim, ecr, docker, agent, repository, env, userSettings, notes, stop };
+    return { engine, layout, sim, ecr, docker, agent, github, repository, env, userSettings, notes, stop };
   } catch (err) {
     await stop();
     throw err;
