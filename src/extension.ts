@@ -11,6 +11,7 @@ import { createImageFeature, createImageSupport, installImageHooks } from './vsc
 import { createRolloutFeature, installRolloutHooks, KubeAccess, rolloutApi, type RolloutApi } from './vscode/kube/feature';
 import { installGateHooks } from './vscode/kube/gates';
 import { Log } from './vscode/log';
+import { PullRequestFeature } from './vscode/pullRequests/feature';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
 import { EnvironmentsView } from './vscode/views/environments/view';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const imageSupport = createImageSupport(settings, log);
     const kube = new KubeAccess({ context, log, settings });
+    const pullRequests = new PullRequestFeature(context.secrets, settings, log);
     const workspace = new Workspace({
       folders,
       log,
@@ -62,18 +64,21 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       trusted: () => vscode.workspace.isTrusted,
       images: { api: (target) => imageSupport.api(target) },
       live: { session: kube.session, mappings: kube.mappings, kubeconfigChanged: kube.kubeconfigChanged },
+      pullRequests: { connect: (project) => pullRequests.connect(project) },
     });
     const refresh = new RefreshManager(workspace, settings, log);
     const previews = new PreviewDocuments();
     const images = createImageFeature({ support: imageSupport, model: workspace.images!, refresh, settings });
     const rollouts = createRolloutFeature({ log, settings, kube, live: workspace.live!, environments: workspace.environments });
     const { environments, history } = workspace;
-    const services: Services = { context, log, settings, workspace, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts };
+    const services: Services = { context, log, settings, workspace, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts, pullRequests };
     installImageHooks(services.hooks, images, () => workspace.projects);
     installRolloutHooks(services.hooks, rollouts, settings, log);
     // the views attach to the refresh manager, which tells the workspace what shows: loading starts there
     installGateHooks(services, rollouts, settings, log);
     const view = new EnvironmentsView(services);
+    // a token set or removed, or a GitHub sign-in: the pull requests are read again
+    pullRequests.auth.onDidChange(() => void refresh.pullRequestTokenChanged());
     context.subscriptions.push(
       log,
       settings,
@@ -84,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       view,
       images,
       rollouts,
+      pullRequests,
       ...registerCommands(services, allCommands),
     );
     const activationMs = performance.now() - t0;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Environment } from '../core/config/model';
 import type { Logger } from '../core/log';
+import type { PullRequest } from '../core/pullRequests/types';
 import { DisposableOwner } from '../core/util/lifecycle';
 import { findGitDirs, headWatchSpecs, type GitDirs } from '../core/workspace/gitDirs';
 import { RefreshQueue } from '../core/workspace/refreshQueue';
@@ -39,6 +40,8 @@ export class RefreshManager extends DisposableOwner {
     settings: Settings,
     private readonly log: Logger,
     debounceMs = 250,
+    /** how often open pull requests are read again while the Environments view shows them */
+    pullRequestIntervalMs = 30_000,
   ) {
     super();
     this.queue = this.register(new RefreshQueue(workspace, log, debounceMs));
@@ -54,6 +57,10 @@ export class RefreshManager extends DisposableOwner {
     this.register(vscode.window.onDidChangeWindowState((e) => e.focused && workspace.windowFocused()));
     this.register(workspace.environments.onDidChange(() => this.updateWatchers()));
     this.register({ dispose: () => this.clearWatchers() });
+    // the Workspace reads only open pull requests, only while the view shows: a tick is cheap otherwise
+    const poll = setInterval(() => workspace.pullRequestsDue(), pullRequestIntervalMs);
+    poll.unref?.();
+    this.register({ dispose: () => clearInterval(poll) });
   }
 
   /**
@@ -98,6 +105,16 @@ export class RefreshManager extends DisposableOwner {
   /** A deployment was committed in this window: its environment's file and history are read again. */
   deploymentMade(env: Pick<Environment, 'file' | 'gitopsRoot'>): Promise<void> {
     return this.workspace.deploymentMade(env).catch((err: unknown) => this.log.error('refresh after a deployment failed', err));
+  }
+
+  /** This window opened, updated or merged an environment's pull request (`pr`: what the host answered). */
+  pullRequestChanged(env: Pick<Environment, 'id' | 'file'>, pr?: PullRequest): Promise<void> {
+    return this.workspace.pullRequestChanged(env, pr).catch((err: unknown) => this.log.error('refresh of a pull request failed', err));
+  }
+
+  /** A pull-request token was set or removed in this window. */
+  pullRequestTokenChanged(): Promise<void> {
+    return this.workspace.pullRequestTokenChanged().catch((err: unknown) => this.log.error('refresh after a token change failed', err));
   }
 
   /** An image was pushed from this window: its tags are read again. */

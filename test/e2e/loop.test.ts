@@ -46,7 +46,7 @@ describe('e2e: build, push, deploy, promote, fail, roll back — in the real UI 
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'gitops-pilot-e2e-loop-'));
     const started = Date.now();
-    sandbox = await startSandbox({ dir: join(tmp, 'sandbox'), speed: 'realistic', timings: TIMINGS, agentPollMs: 300 });
+    sandbox = await startSandbox({ dir: join(tmp, 'sandbox'), speed: 'realistic', timings: TIMINGS, agentPollMs: 300, pullRequests: true });
     assert.ok(sandbox.ecr && sandbox.docker, `the loop needs the registry and Docker: ${sandbox.notes.join(' ')}`);
     server = await startVSCodeServer({ workspace: sandbox.layout.workspaceFile, userSettings: sandbox.userSettings, env: sandbox.env });
     wb = await openWorkbench(server.url({ extensionDevelopmentPath: repoRoot }), { suite: 'e2e-loop', timeoutMs: 60_000 });

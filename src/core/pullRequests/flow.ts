@@ -39,8 +39,7 @@ export interface ConnectOptions {
 /** The host, repository and token for a project's pull requests. Throws an input error (nothing written) when one is missing. */
 export async function connectPullRequests(project: Project, o: ConnectOptions): Promise<PullRequestSession> {
   const repo = await GitRepo.open(project.gitopsRoot, o.git);
-  const remote = project.gitops.remote;
-  const target = resolveTarget(project.gitops.pullRequests, await repo.remoteUrl(remote), remote);
+  const target = await pullRequestTarget(project, o.git, repo);
   const token = (await o.token(target))?.trim();
   if (!token) {
     throw inputError('pr.noToken', `no ${label(target.provider)} token to open the ${target.provider === 'github' ? 'pull' : 'merge'} request in ${target.repository}`, {
@@ -53,6 +52,18 @@ export async function connectPullRequests(project: Project, o: ConnectOptions): 
   await host.check();
   const base = project.gitops.branch ?? (await repo.currentBranch());
   return { project, target, host, base };
+}
+
+/** Where a project's pull requests go (config, else the GitOps clone's remote URL); an input error when neither says. */
+export async function pullRequestTarget(project: Project, git: GitOptions, repo?: GitRepo): Promise<PullRequestTarget> {
+  const r = repo ?? (await GitRepo.open(project.gitopsRoot, git));
+  const remote = project.gitops.remote;
+  return resolveTarget(project.gitops.pullRequests, await r.remoteUrl(remote), remote);
+}
+
+/** The projects' environments that change only through a pull request. */
+export function pullRequestEnvironments<T extends { readonly env: Environment }>(entries: readonly T[]): T[] {
+  return entries.filter((e) => e.env.pushMode === 'pull-request');
 }
 
 export interface PromotionOutcome {

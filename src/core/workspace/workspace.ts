@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import type { Environment, Project } from '../config/model';
+import type { PullRequest } from '../pullRequests/types';
 import type { GitOptions } from '../gitops/git';
 import { imageProjects } from '../images/registryCheck';
 import type { Logger } from '../log';
@@ -17,6 +18,7 @@ import { EnvironmentsModel } from './environments';
 import { HistoryModel } from './history';
 import { ImagesModel, tagKey, type ImagesModelDeps } from './images';
 import { LiveModel, type LiveModelOptions } from './live';
+import { PullRequestsModel, type PullRequestsModelOptions } from './pullRequests';
 
 /** The views whose visibility decides what is loaded. */
 export type ViewId = 'environments' | 'images';
@@ -37,6 +39,8 @@ export interface WorkspaceOptions {
     /** whether the kubeconfig files changed since they were last read (checked when the window is back) */
     readonly kubeconfigChanged?: () => boolean;
   };
+  /** the promotion pull requests (absent: none are read) */
+  readonly pullRequests?: Pick<PullRequestsModelOptions, 'connect'>;
 }
 
 const UNTRUSTED_IMAGES = 'Trust this workspace to list its images (the AWS credential chain may run programs)';
@@ -46,6 +50,7 @@ export class Workspace implements Disposable {
   readonly history: HistoryModel;
   readonly images: ImagesModel | undefined;
   readonly live: LiveModel | undefined;
+  readonly pullRequests: PullRequestsModel | undefined;
 
   private readonly visible = new Set<ViewId>();
   /** the environments need a full load when next wanted (never loaded, folders, trust, Refresh) */
@@ -68,6 +73,7 @@ export class Workspace implements Disposable {
       ? new ImagesModel({ ...o.images, projects: () => this.projects, ready: () => this.ensureLoaded(), disabled: () => (o.trusted() ? undefined : UNTRUSTED_IMAGES), log: o.log })
       : undefined;
     this.live = o.live ? new LiveModel({ session: o.live.session, mappings: o.live.mappings, environments: this.environments, enabled: o.trusted, log: o.log }) : undefined;
+    this.pullRequests = o.pullRequests ? new PullRequestsModel({ connect: o.pullRequests.connect, environments: this.environments, enabled: o.trusted, log: o.log }) : undefined;
     this.subs.push(this.environments.onDidChange(() => this.environmentsLoaded()));
     if (this.images) this.subs.push(this.images.onDidChange(() => this.loadShownImageRows()));
   }
@@ -94,7 +100,10 @@ export class Workspace implements Disposable {
     else this.visible.delete(view);
     if (view === 'environments') {
       this.live?.setActive(visible);
-      if (visible) await this.refreshShown();
+      if (visible) {
+        await this.refreshShown();
+        this.readPullRequests('all');
+      }
     } else if (visible && this.imagesStale) {
       await this.loadImages();
     } else if (visible) {
@@ -162,6 +171,7 @@ export class Workspace implements Disposable {
     this.history.invalidate();
     this.live?.sync();
     await Promise.all([this.refreshShown(), this.imagesChanged()]);
+    this.readPullRequests('all');
   }
 
   async foldersChanged(): Promise<void> {
@@ -173,6 +183,31 @@ export class Workspace implements Disposable {
   /** The window has focus again: a kubeconfig fixed in a terminal (aws eks update-kubeconfig) is read again. */
   windowFocused(): void {
     if (this.live && this.o.live?.kubeconfigChanged?.()) this.live.reconnect();
+    // a pull request reviewed or merged in the browser meanwhile
+    this.readPullRequests('all');
+  }
+
+  /** The interval while a pull request is open (the RefreshManager's timer): the open ones are read again. */
+  pullRequestsDue(): void {
+    if (this.pullRequests?.hasOpen) this.readPullRequests('open');
+  }
+
+  /**
+   * This window opened, updated or merged an environment's pull request: what the host answered shows at
+   * once (`pr`), or the environment's pull request is read again.
+   */
+  async pullRequestChanged(env: Pick<Environment, 'id' | 'file'>, pr?: PullRequest): Promise<void> {
+    const model = this.pullRequests;
+    const entry = this.environments.environments.find((e) => e.env.id === env.id && resolve(e.env.file) === resolve(env.file));
+    if (!model || !entry) return;
+    if (pr) model.set(entry, pr);
+    else await model.refresh([entry]);
+  }
+
+  /** A pull-request token was set or removed: the hosts are connected again and every pull request read. */
+  async pullRequestTokenChanged(): Promise<void> {
+    this.pullRequests?.forgetSessions();
+    if (this.visible.has('environments')) await this.pullRequests?.refresh();
   }
 
   /** The Refresh button of a view: everything it shows is read again now. */
@@ -182,6 +217,8 @@ export class Workspace implements Disposable {
     this.history.invalidate();
     await this.loadEnvironments();
     this.loadShownHistory();
+    this.pullRequests?.forgetSessions();
+    this.readPullRequests('all');
   }
 
   /** This window committed a deployment: its file changed and its repository's HEAD moved. */
@@ -224,6 +261,14 @@ export class Workspace implements Disposable {
     }
   }
 
+  /** Pull requests are read only while the Environments view shows them, in a trusted workspace. */
+  private readPullRequests(which: 'all' | 'idle' | 'open'): void {
+    const model = this.pullRequests;
+    if (!model || !this.visible.has('environments') || !this.o.trusted()) return;
+    const read = which === 'all' ? model.refresh() : which === 'idle' ? model.refreshIdle() : model.refreshOpen();
+    read.catch((err: unknown) => this.o.log.debug(`pull requests: ${String(err)}`));
+  }
+
   private loadShownImageRows(): void {
     const images = this.images;
     if (!images || !this.visible.has('images') || images.state.kind !== 'loaded') return;
@@ -253,6 +298,7 @@ export class Workspace implements Disposable {
   /** The environments were read again: the Images view follows when the repositories they build changed. */
   private environmentsLoaded(): void {
     this.loadShownHistory();
+    this.readPullRequests('idle');
     if (!this.images || this.projectsKey() === this.imagesKey) return;
     void this.imagesChanged().catch((err: unknown) => this.o.log.error('loading images failed', err));
   }
@@ -264,6 +310,7 @@ export class Workspace implements Disposable {
   dispose(): void {
     for (const s of this.subs.splice(0)) s.dispose();
     this.live?.dispose();
+    this.pullRequests?.dispose();
     this.images?.dispose();
     this.history.dispose();
     this.environments.dispose();

@@ -7,6 +7,8 @@ import { copyImageReference } from './copyImageReference';
 import { createCiPipeline } from './createCiPipeline';
 import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
+import { mergePullRequest } from './mergePullRequest';
+import { openPullRequest } from './openPullRequest';
 import { openValuesFile } from './openValuesFile';
 import { promoteCanary } from './promoteCanary';
 import { promoteAll } from './promoteAll';
@@ -23,6 +25,7 @@ import { rollBack } from './rollBack';
 import { rollBackToHere } from './rollBackToHere';
 import { selectKubeContext } from './selectKubeContext';
 import { setImageTag } from './setImageTag';
+import { setPullRequestToken } from './setPullRequestToken';
 import { ship } from './ship';
 import { showLog } from './showLog';
 import { showRolloutDetails } from './showRolloutDetails';
@@ -62,4 +65,7 @@ export const allCommands: readonly CommandDef[] = [
   resumeFlux,
   promoteCanary,
   abortRollout,
+  setPullRequestToken,
+  openPullRequest,
+  mergePullRequest,
 ];

@@ -4,6 +4,7 @@ import type { RolloutProgress } from '../../core/kube/watchRollout';
 import type { PreviewDocuments } from '../deploy/preview';
 import type { ImageFeature } from '../images/feature';
 import type { RolloutFeature } from '../kube/feature';
+import type { PullRequestFeature } from '../pullRequests/feature';
 import type { TagSuggestion } from '../deploy/prompts';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
@@ -44,6 +45,8 @@ export interface Services {
   readonly images?: ImageFeature;
   /** clusters: live state in the tree, the status-bar rollout indicator, Argo CD / Rollouts actions (src/vscode/kube) */
   readonly rollouts?: RolloutFeature;
+  /** pull requests: tokens, and the sessions commands open or merge through (src/vscode/pullRequests) */
+  readonly pullRequests?: PullRequestFeature;
 }
 
 export interface CommandDef {

@@ -11,6 +11,8 @@ import { imageString, type ImageRef } from '../../core/gitops/message';
 import { commitSetImage, planRollback, planSetImage, previewChange, promote, promotionChange, rollback, type SetImagePlan } from '../../core/gitops/operations';
 import type { Services } from '../commands/types';
 import type { EnvironmentEntry } from '../../core/workspace/environments';
+import { promotionBranchName } from '../../core/pullRequests/content';
+import { usesPullRequest } from '../pullRequests/deploy';
 import { checkGates } from './gatePrompt';
 import { confirmDeployment, confirmProtected } from './prompts';
 import { operationContext, requireTrust, runDeployment } from './run';
@@ -28,7 +30,8 @@ async function reviewAndConfirm(s: Services, env: Environment, preview: { before
   return preview.before;
 }
 
-export function describePush(s: Services): string {
+export function describePush(s: Services, env?: Pick<Environment, 'id' | 'name' | 'pushMode'>): string {
+  if (env && usesPullRequest(env)) return `The commit goes to the pull request of ${env.name} (branch ${promotionBranchName(env.id)}); merging it deploys it.`;
   const mode = s.settings.get('pushMode');
   return mode === 'branch' ? 'The commit goes to a new branch for a pull request.' : 'The commit is pushed to the deployment branch.';
 }
@@ -54,7 +57,7 @@ export async function setImageFlow(s: Services, entry: EnvironmentEntry, tag: st
     planned = await plan(true);
   }
   const expectText = await reviewSetImage(s, entry, planned);
-  await runDeployment(s, `Deploying ${tag} to ${env.name}`, project, (ctx) => commitSetImage(ctx, planned, { expectText }));
+  await runDeployment(s, `Deploying ${tag} to ${env.name}`, project, (ctx) => commitSetImage(ctx, planned, { expectText }), env);
 }
 
 /** The planned diff of setting an image and the confirmation (typing the name of a protected environment); returns the approved text. */
@@ -62,7 +65,7 @@ export function reviewSetImage(s: Services, entry: EnvironmentEntry, plan: SetIm
   const tag = plan.change.tag ?? '(digest)';
   const title = `${plan.edit.before.tag ?? '(unset)'} → ${tag}`;
   const preview = { before: plan.text, after: plan.edit.text, changed: plan.edit.changed };
-  return reviewAndConfirm(s, entry.env, preview, `Deploy ${tag} to ${entry.env.name}`, 'Deploy', `${entry.env.relFile}: ${title}. ${describePush(s)}`);
+  return reviewAndConfirm(s, entry.env, preview, `Deploy ${tag} to ${entry.env.name}`, 'Deploy', `${entry.env.relFile}: ${title}. ${describePush(s, entry.env)}`);
 }
 
 export async function promoteFlow(s: Services, source: EnvironmentEntry, target: EnvironmentEntry): Promise<void> {
@@ -75,8 +78,8 @@ export async function promoteFlow(s: Services, source: EnvironmentEntry, target:
   const { change, source: img } = await promotionChange(hooksCtx, { from: source.env, to: target.env, confirmed: true, ...override });
   const before = target.file.ok ? target.file.declared : undefined;
   const title = `Promote ${img.tag} from ${source.env.name} to ${target.env.name}`;
-  const expectText = await reviewAndConfirm(s, target.env, await previewChange(target.env, change), title, 'Promote', `${target.env.relFile}: ${before?.tag ?? '(unset)'} → ${img.tag}${img.digest ? ` (${img.digest.slice(0, 19)}…)` : ''}. ${describePush(s)}`);
-  await runDeployment(s, `Promoting ${img.tag} to ${target.env.name}`, target.project, (ctx) => promote(ctx, { from: source.env, to: target.env, confirmed: true, expectText, ...override }));
+  const expectText = await reviewAndConfirm(s, target.env, await previewChange(target.env, change), title, 'Promote', `${target.env.relFile}: ${before?.tag ?? '(unset)'} → ${img.tag}${img.digest ? ` (${img.digest.slice(0, 19)}…)` : ''}. ${describePush(s, target.env)}`);
+  await runDeployment(s, `Promoting ${img.tag} to ${target.env.name}`, target.project, (ctx) => promote(ctx, { from: source.env, to: target.env, confirmed: true, expectText, ...override }), target.env);
 }
 
 export async function rollbackFlow(s: Services, entry: EnvironmentEntry, toCommit?: string): Promise<void> {
@@ -88,8 +91,8 @@ export async function rollbackFlow(s: Services, entry: EnvironmentEntry, toCommi
   const current: ImageRef = entry.file.ok ? entry.file.declared : {};
   const title = `Roll back ${env.name} to ${change.tag}`;
   const how = revert ? `Reverts ${record.sha.slice(0, 7)} (${record.subject}).` : `Sets the image deployed by ${record.sha.slice(0, 7)}.`;
-  const expectText = await reviewAndConfirm(s, env, await previewChange(env, change), title, 'Roll Back', `${imageString(current)} → ${change.tag}. ${how} ${describePush(s)}`);
-  await runDeployment(s, `Rolling back ${env.name} to ${change.tag}`, project, (ctx) => rollback(ctx, { env, toCommit, confirmed: true, expectText }));
+  const expectText = await reviewAndConfirm(s, env, await previewChange(env, change), title, 'Roll Back', `${imageString(current)} → ${change.tag}. ${how} ${describePush(s, env)}`);
+  await runDeployment(s, `Rolling back ${env.name} to ${change.tag}`, project, (ctx) => rollback(ctx, { env, toCommit, confirmed: true, expectText }), env);
 }
 
 /** The environments `source` promotes to whose name is one of `names` (e.g. staging, or prod/production). */

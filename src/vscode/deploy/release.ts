@@ -31,6 +31,10 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
   if (from === undefined) {
     throw inputError('release.noSource', `${to} is not promoted from another environment`, { hint: 'Set promoteFrom on its environments in gitops-pilot.yaml' });
   }
+  // one commit for many apps has no promotion pull request yet: never push it past the review
+  if (group.entries.some((e) => e.env.pushMode === 'pull-request')) {
+    throw inputError('release.needsPullRequest', `${to} changes only through pull requests, which Promote All does not open`, { hint: 'Promote its apps one by one with Promote to… (each opens or updates its pull request)' });
+  }
   const git = { log: s.log, gitPath: s.settings.get('gitPath') || undefined };
   const diff = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Comparing ${from} and ${to}…` }, () => diffEnvironments(p.project, from, to, { git }));
   const broken = diff.apps.filter((a) => a.status === 'error');

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import type { Project } from '../../core/config/model';
+import type { Environment, Project } from '../../core/config/model';
 import { cancelled, inputError } from '../../core/errors';
 import { imageString } from '../../core/gitops/message';
 import type { OperationContext, OperationResult } from '../../core/gitops/operations';
 import type { Services } from '../commands/types';
+import { runPullRequestDeployment, usesPullRequest } from '../pullRequests/deploy';
 
 /** Refuses in Restricted Mode: deployments run git (and later docker); the manifest also disables them. */
 export function requireTrust(what: string): void {
@@ -26,9 +27,11 @@ export function operationContext(s: Services, project: Project, signal: AbortSig
 
 /**
  * Runs one deployment with a cancellable progress notification, then says what happened (with the
- * commit and where it went) and refreshes the environment.
+ * commit and where it went) and refreshes the environment. Into an environment with `pushMode:
+ * pull-request` (`target`), it goes through its pull request (src/vscode/pullRequests/deploy.ts).
  */
-export async function runDeployment(s: Services, title: string, project: Project, op: (ctx: OperationContext) => Promise<OperationResult>): Promise<OperationResult> {
+export async function runDeployment(s: Services, title: string, project: Project, op: (ctx: OperationContext) => Promise<OperationResult>, target?: Environment): Promise<OperationResult> {
+  if (target && usesPullRequest(target)) return (await runPullRequestDeployment(s, title, project, target, (signal, onProgress) => operationContext(s, project, signal, onProgress), op)).result;
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());

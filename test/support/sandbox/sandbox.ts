@@ -15,6 +15,7 @@ import { run, which } from '../proc';
 import { RegistryClient, pushSyntheticImage } from '../registryClient';
 import { startArgoAgent, type AgentApp, type ArgoAgent } from './agent';
 import { appNames, startTag, startTags, type AppCount } from './apps';
+import { startSandboxGitHub, type SandboxGitHub } from './github';
 import { APP, ENVIRONMENTS, FLUX_SOURCE, fluxRelease, git, INITIAL_TAG, writeLayout, type SandboxEngine, type SandboxLayout } from './layout';
 
 export interface SandboxOptions {
@@ -34,6 +35,8 @@ export interface SandboxOptions {
   readonly engine?: SandboxEngine;
   /** 1 (default): demo-app alone; 3: demo-app, api and worker in the GitOps repository, prod a release behind (apps.ts) */
   readonly apps?: AppCount;
+  /** the GitHub emulator with prod changed only through pull requests (github.ts; `npm start` turns it on) */
+  readonly pullRequests?: boolean | { readonly requireApproval?: boolean };
   readonly log?: (line: string) => void;
 }
 
@@ -45,6 +48,8 @@ export interface Sandbox {
   readonly docker?: DockerDaemon;
   /** the Argo-CD-like agent (argocd engine only; Flux runs inside the simulator) */
   readonly agent?: ArgoAgent;
+  /** the GitHub emulator over the GitOps repository (option pullRequests) */
+  readonly github?: SandboxGitHub;
   /** demo-app's image repository (registry host included) */
   readonly repository: string;
   /** the apps (demo-app first) */
@@ -158,6 +163,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       cleanups.push(() => agent!.stop());
     }
 
+    let github: SandboxGitHub | undefined;
+    if (opts.pullRequests) {
+      github = await startSandboxGitHub(layout, { log, ...(typeof opts.pullRequests === 'object' ? opts.pullRequests : {}) });
+      cleanups.push(() => github!.stop());
+    }
+
     // AWS: the emulator's credentials only; empty config files so the user's own profiles never leak in
     const awsConfig = join(opts.dir, 'aws-config');
     writeFileSync(awsConfig, '');
@@ -175,13 +186,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       GIT_AUTHOR_EMAIL: 'developer@gitops-pilot.invalid',
       GIT_COMMITTER_NAME: 'Sandbox Developer',
       GIT_COMMITTER_EMAIL: 'developer@gitops-pilot.invalid',
+      ...(github?.env ?? {}),
     };
     const userSettings: Record<string, unknown> = {
       'gitopsPilot.kubernetes.kubeconfig': [layout.kubeconfig],
       ...(ecr ? { 'gitopsPilot.ecr.endpoint': ecr.ecr.endpoint, 'gitopsPilot.aws.region': REGION } : {}),
       ...(docker ? { 'gitopsPilot.docker.path': defaultDockerCli() } : {}),
     };
-    return { engine, layout, sim, ecr, docker, agent, repository, apps, repositoryOf, env, userSettings, notes, stop };
+    return { engine, layout, sim, ecr, docker, agent, github, repository, apps, repositoryOf, env, userSettings, notes, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -9,6 +9,7 @@
  *   npm start -- --no-docker    skip the Docker engine
  *   npm start -- --no-vscode    only the servers (print what to point a VS Code at)
  *   npm start -- --flux         Flux (a GitRepository and a HelmRelease per environment) instead of Argo CD
+ *   npm start -- --no-pull-requests   prod is pushed to directly (default: through pull requests on the GitHub emulator)
  */
 import { spawn } from 'node:child_process';
 import { basename, join } from 'node:path';
@@ -17,6 +18,7 @@ import { which } from '../proc';
 import { startVSCodeServer, type VSCodeServer } from '../vscodeServer';
 import { RELEASE_TAG } from './apps';
 import { ENVIRONMENTS, FLUX_SOURCE, fluxRelease, INITIAL_TAG } from './layout';
+import { SANDBOX_REPOSITORY, SANDBOX_REVIEWER_TOKEN } from './github';
 import { startSandbox } from './sandbox';
 
 async function main(): Promise<void> {
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   const dir = join(repoRoot, 'sandbox');
   const say = (line: string) => process.stdout.write(`sandbox: ${line}\n`);
   say(`creating ${dir}`);
-  const sandbox = await startSandbox({ dir, speed: args.has('--fast') ? 'fast' : 'realistic', docker: !args.has('--no-docker'), engine: args.has('--flux') ? 'flux' : 'argocd', apps: args.has('--one-app') ? 1 : 3, log: say });
+  const sandbox = await startSandbox({ dir, speed: args.has('--fast') ? 'fast' : 'realistic', docker: !args.has('--no-docker'), engine: args.has('--flux') ? 'flux' : 'argocd', apps: args.has('--one-app') ? 1 : 3, pullRequests: !args.has('--no-pull-requests'), log: say });
   let server: VSCodeServer | undefined;
   let stopping = false;
   const stop = async (code = 0) => {
@@ -64,6 +66,13 @@ async function main(): Promise<void> {
           '  Argo CD            an agent syncs dev and staging automatically; prod waits for "Sync now"',
           '                     it polls git like Argo CD (every 120 s + up to 60 s); GitOps Pilot asks it to refresh after each push',
         ]),
+    ...(sandbox.github
+      ? [
+          `  GitHub             ${sandbox.github.emulator.api}  (${SANDBOX_REPOSITORY}; prod changes only through pull requests)`,
+          `                     the editor and the CLI get its token from GH_HOST / GH_ENTERPRISE_TOKEN; a reviewer can approve with`,
+          `                     curl -X POST -H "Authorization: token ${SANDBOX_REVIEWER_TOKEN}" ${sandbox.github.emulator.api}/repos/${SANDBOX_REPOSITORY}/pulls/1/reviews -d '{"event":"APPROVE"}'`,
+        ]
+      : []),
     ...sandbox.notes.map((n) => `  note: ${n}`),
   ];
 

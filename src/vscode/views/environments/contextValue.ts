@@ -10,7 +10,7 @@ import type { ClusterTarget } from '../../../core/kube/environmentWatch';
  * `target` is where the environment runs when known (gitops-pilot.yaml, or a mapping picked in this
  * workspace): it gives `cluster`, `workload=<kind>` and `argocd`; `mapped=workspace` marks a picked one.
  */
-export function environmentContextValue(env: Environment, opts: { fileOk: boolean; hasTag: boolean; target?: ClusterTarget; mappedHere?: boolean }): string {
+export function environmentContextValue(env: Environment, opts: { fileOk: boolean; hasTag: boolean; target?: ClusterTarget; mappedHere?: boolean; extra?: readonly string[] }): string {
   const tokens = ['env', `kind=${env.locator.kind}`];
   for (const to of env.promotesTo) tokens.push(`promotesTo=${to.split('/').pop()}`);
   if (env.promotesTo.length) tokens.push('canPromote');
@@ -23,5 +23,7 @@ export function environmentContextValue(env: Environment, opts: { fileOk: boolea
   if (opts.mappedHere) tokens.push('mapped=workspace');
   tokens.push(opts.fileOk ? 'fileOk' : 'fileError');
   if (opts.hasTag) tokens.push('hasTag');
+  // more tokens of other features (the pull request: pullRequestMode, pr=open, prMergeable)
+  if (opts.extra) tokens.push(...opts.extra);
   return `;${tokens.join(';')};`;
 }

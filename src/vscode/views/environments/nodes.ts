@@ -12,6 +12,7 @@ import { environmentContextValue } from './contextValue';
 import { HistoryNode } from './historyNodes';
 import { DetailNode, openAt, ProblemNode, TreeNode, type TreeContext } from './treeNode';
 import { gateLines, treeGate } from './gates';
+import { PullRequestNode, pullRequestRow } from './pullRequestNodes';
 
 export class EnvironmentNode extends TreeNode {
   readonly id: string;
@@ -59,12 +60,15 @@ export class EnvironmentNode extends TreeNode {
     }
     const gate = file.ok ? treeGate(this.entry, this.ctx.model, this.ctx.live) : undefined;
     if (gate) item.description = `${item.description} · ${gate.summary}`;
+    const pr = pullRequestRow(this.ctx.pullRequests?.state(this.entry));
+    if (pr.summary) item.description = `${item.description} · ${pr.summary}`;
     const target = this.ctx.live?.target(this.entry);
     item.contextValue = environmentContextValue(env, {
       fileOk: file.ok,
       hasTag: file.ok && file.declared.tag !== undefined,
       ...(target ? { target } : {}),
       mappedHere: this.ctx.live?.mappingSource(this.entry) === 'workspace',
+      extra: pr.tokens,
     });
     item.tooltip = this.tooltip();
     if (gate) item.tooltip.appendMarkdown(`\n\n**Promotion from ${escape(gate.source ?? '')}**: ${escape(gate.summary)}\n\n${gateLines(gate)}`);
@@ -109,6 +113,8 @@ export class EnvironmentNode extends TreeNode {
     } else {
       rows.push(new ProblemNode(this, file.error, this.id));
     }
+    const pr = this.ctx.pullRequests?.state(this.entry);
+    if (pr) rows.push(new PullRequestNode(this, this.entry, pr, this.id));
     rows.push(...this.clusterRows());
     rows.push(new DetailNode(this, `${this.id}:file`, 'File', env.relFile, 'file', openAt(env.file, file.ok ? file.declared.location : undefined), env.file));
     if (env.promoteFrom) rows.push(new DetailNode(this, `${this.id}:from`, 'Promotes from', this.nameOf(env.promoteFrom), 'arrow-left'));

@@ -17,6 +17,8 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
     this.register(ctx.model.onDidChange(() => this.changed.fire(undefined)));
     this.register(ctx.history.onDidChange(() => this.changed.fire(undefined)));
     if (ctx.live) this.register(ctx.live.onDidChange((key) => this.liveChanged(key)));
+    // a pull request changed: just its environment's row (coalesced like the cluster's changes)
+    if (ctx.pullRequests) this.register(ctx.pullRequests.onDidChange((key) => this.liveChanged(key)));
     this.register({ dispose: () => this.liveTimer && clearTimeout(this.liveTimer) });
     this.register({ dispose: () => this.gateTimer && clearInterval(this.gateTimer) });
   }

@@ -5,6 +5,7 @@ import { formatLocation, type PilotError, type SourceLocation } from '../../../c
 import type { EnvironmentsModel } from '../../../core/workspace/environments';
 import type { HistoryModel } from '../../../core/workspace/history';
 import type { LiveModel } from '../../../core/workspace/live';
+import type { PullRequestsModel } from '../../../core/workspace/pullRequests';
 import type { EnvironmentNode } from './nodes';
 
 export abstract class TreeNode {
@@ -23,6 +24,8 @@ export interface TreeContext {
   readonly trusted: () => boolean;
   /** the cluster side: live state per environment (absent: no cluster rows) */
   readonly live?: LiveModel;
+  /** promotion pull requests of pull-request environments (absent: no pull-request rows) */
+  readonly pullRequests?: PullRequestsModel;
   /** EnvironmentNodes by entryKey as last rendered, so one environment can be refreshed alone */
   readonly rendered?: Map<string, EnvironmentNode>;
 }

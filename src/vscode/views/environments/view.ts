@@ -19,7 +19,7 @@ export class EnvironmentsView extends DisposableOwner {
     const ws = s.workspace;
     const live = ws.live;
     const rendered = new Map<string, EnvironmentNode>();
-    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: ws.environments, history: ws.history, trusted: () => vscode.workspace.isTrusted, live, rendered })));
+    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: ws.environments, history: ws.history, trusted: () => vscode.workspace.isTrusted, live, pullRequests: ws.pullRequests, rendered })));
     const view = vscode.window.createTreeView<TreeNode>('gitopsPilot.environments', { treeDataProvider: provider, showCollapseAll: true });
     this.view = this.register(view);
     if (live) {

@@ -1,0 +1,20 @@
+import { inputError } from '../../core/errors';
+import { pickEnvironment } from '../pick';
+import { openInBrowser } from '../pullRequests/feature';
+import type { CommandDef } from './types';
+
+/** Open in Browser on an environment with a promotion pull request (or its Pull request row). */
+export const openPullRequest: CommandDef = {
+  id: 'gitopsPilot.openPullRequest',
+  async run(s, node) {
+    const model = s.workspace.pullRequests;
+    const entry = await pickEnvironment(s, node, { placeHolder: 'Open the pull request of which environment?', filter: (e) => model?.current(e) !== undefined });
+    const pr = model?.current(entry);
+    if (!pr) {
+      throw inputError('pr.none', `${entry.env.name} has no promotion pull request${entry.env.pushMode === 'pull-request' ? ' yet' : ' (it does not change through pull requests)'}`, {
+        hint: entry.env.pushMode === 'pull-request' ? 'Promote to it: that opens one' : 'Set pushMode: pull-request on it in gitops-pilot.yaml',
+      });
+    }
+    await openInBrowser(pr.url);
+  },
+};
