@@ -7,6 +7,8 @@ import { copyImageReference } from './copyImageReference';
 import { createCiPipeline } from './createCiPipeline';
 import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
+import { groupByApplication } from './groupByApplication';
+import { groupByEnvironment } from './groupByEnvironment';
 import { openValuesFile } from './openValuesFile';
 import { promoteCanary } from './promoteCanary';
 import { promoteAll } from './promoteAll';
@@ -46,6 +48,8 @@ export const allCommands: readonly CommandDef[] = [
   rollBackToHere,
   compareWith,
   compareEnvironments,
+  groupByApplication,
+  groupByEnvironment,
   buildImage,
   pushImage,
   ship,

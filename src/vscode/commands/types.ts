@@ -5,6 +5,7 @@ import type { PreviewDocuments } from '../deploy/preview';
 import type { ImageFeature } from '../images/feature';
 import type { RolloutFeature } from '../kube/feature';
 import type { TagSuggestion } from '../deploy/prompts';
+import type { EnvironmentsGrouping } from '../views/environments/grouping';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
 import type { Settings } from '../settings';
@@ -44,6 +45,8 @@ export interface Services {
   readonly images?: ImageFeature;
   /** clusters: live state in the tree, the status-bar rollout indicator, Argo CD / Rollouts actions (src/vscode/kube) */
   readonly rollouts?: RolloutFeature;
+  /** how the Environments view groups multi-app projects (env → apps / app → envs), kept per workspace */
+  readonly grouping: EnvironmentsGrouping;
 }
 
 export interface CommandDef {
