@@ -21,7 +21,10 @@ export interface DeployHooks {
   gates?: OperationContext['gates'];
   /** recent tags of a repository in its registry (the Images feature), for the tag quick pick */
   recentTags?: (repository: string) => Promise<TagSuggestion[]>;
-  readonly afterDeploy: ((result: OperationResult) => void)[];
+  /** `release`: one app of a release (several apps in one commit), followed as a whole by afterRelease */
+  readonly afterDeploy: ((result: OperationResult, opts?: { readonly release?: boolean }) => void)[];
+  /** after a release commit: every moved app, one result each (the status bar follows them as one: `prod 7/11`) */
+  afterRelease?: (results: readonly OperationResult[]) => void;
   /** when the rollout watched after a deployment ends (done, failed, timed out; undefined: not watched) */
   afterRollout?: (result: OperationResult, progress: RolloutProgress | undefined) => void;
 }
