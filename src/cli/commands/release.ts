@@ -49,9 +49,10 @@ function print(r: ImagesCommitResult, json: boolean, io: CliIO, extra: Record<st
   return 0;
 }
 
-export async function runReleasePromote(ctx: OperationContext, io: CliIO, f: { from: string; to: string; all: boolean; apps: string[]; yes: boolean; json: boolean }): Promise<number> {
+export async function runReleasePromote(ctx: OperationContext, io: CliIO, f: { from: string; to: string; all: boolean; apps: string[]; yes: boolean; json: boolean; overrideGate?: string }): Promise<number> {
   if (f.all && f.apps.length) throw inputError('cli.badFlag', '--all and --app exclude each other', { hint: '--all promotes every app that differs; --app A --app B only those' });
-  const r = await promoteRelease(ctx, { from: f.from, to: f.to, apps: f.all ? undefined : f.apps, confirmed: f.yes });
+  // --override-gate: every app whose gate says no is promoted anyway, one Gate-Override trailer per app and gate
+  const r = await promoteRelease(ctx, { from: f.from, to: f.to, apps: f.all ? undefined : f.apps, confirmed: f.yes, ...(f.overrideGate !== undefined ? { overrideGate: f.overrideGate } : {}) });
   return print(r, f.json, io, { from: f.from, to: f.to, unchanged: r.plan.unchanged });
 }
 
