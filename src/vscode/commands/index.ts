@@ -22,6 +22,7 @@ import { resumeFlux } from './resumeFlux';
 import { refreshEnvironments } from './refreshEnvironments';
 import { refreshImages } from './refreshImages';
 import { rollBack } from './rollBack';
+import { rollBackRelease } from './rollBackRelease';
 import { rollBackToHere } from './rollBackToHere';
 import { selectKubeContext } from './selectKubeContext';
 import { setImageTag } from './setImageTag';
@@ -46,6 +47,7 @@ export const allCommands: readonly CommandDef[] = [
   promoteAll,
   rollBack,
   rollBackToHere,
+  rollBackRelease,
   compareWith,
   compareEnvironments,
   groupByApplication,
