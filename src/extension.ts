@@ -14,6 +14,7 @@ import { Log } from './vscode/log';
 import { PullRequestFeature } from './vscode/pullRequests/feature';
 import { RefreshManager } from './vscode/refreshManager';
 import { Settings, type SettingName, type SettingValue } from './vscode/settings';
+import { EnvironmentsGrouping } from './vscode/views/environments/grouping';
 import { EnvironmentsView } from './vscode/views/environments/view';
 import type { EnvironmentsModel } from './core/workspace/environments';
 import type { ImagesModel } from './core/workspace/images';
@@ -71,7 +72,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const images = createImageFeature({ support: imageSupport, model: workspace.images!, refresh, settings });
     const rollouts = createRolloutFeature({ log, settings, kube, live: workspace.live!, environments: workspace.environments });
     const { environments, history } = workspace;
-    const services: Services = { context, log, settings, workspace, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts, pullRequests };
+    const grouping = new EnvironmentsGrouping(context.workspaceState);
+    const services: Services = { context, log, settings, workspace, environments, refresh, history, previews, hooks: { afterDeploy: [] }, images, rollouts, pullRequests, grouping };
     installImageHooks(services.hooks, images, () => workspace.projects);
     installRolloutHooks(services.hooks, rollouts, settings, log);
     // the views attach to the refresh manager, which tells the workspace what shows: loading starts there
@@ -87,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       refresh,
       previews,
       view,
+      grouping,
       images,
       rollouts,
       pullRequests,

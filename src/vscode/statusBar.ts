@@ -14,6 +14,7 @@ import type { ImageRef } from '../core/gitops/message';
 import type { KubeSession } from '../core/kube/session';
 import { watchRollout, type RolloutProgress } from '../core/kube/watchRollout';
 import { isCancelled } from '../core/errors';
+import { releaseIndicator, ReleaseRolloutTally, type ReleaseApp, type ReleaseRolloutSnapshot } from '../core/release/rolloutTally';
 import { Emitter } from '../core/util/events';
 import type { Log } from './log';
 
@@ -47,6 +48,19 @@ export interface WatchRequest {
   readonly timeoutMs: number;
   /** the environment's health URL, asked once it is rolled out */
   readonly healthUrl?: string;
+}
+
+/** A release (Promote All): every moved app's rollout, followed as one indicator `prod 7/11`. */
+export interface ReleaseWatchRequest {
+  /** the indicator's key (one per environment of a project) */
+  readonly key: string;
+  readonly envName: string;
+  readonly projectRoot: string;
+  readonly apps: readonly (WatchRequest & { readonly app: string })[];
+  /** moved apps that run on no known cluster: named in the tooltip */
+  readonly notFollowed?: readonly string[];
+  /** each app's watch as it ends (done, failed, timed out); not called for watches stopped by the release's end */
+  readonly onAppEnd?: (app: WatchRequest & { readonly app: string }, p: RolloutProgress) => void;
 }
 
 /** How long a finished (done) indicator stays before it goes away. */
@@ -139,6 +153,70 @@ export class RolloutStatusBar implements vscode.Disposable {
         return undefined;
       },
     );
+  }
+
+  /**
+   * Follows a release: one indicator, `prod 7/11` (apps rolled out / apps moved), ending in done or in the
+   * first failure (which app, why); the core's tally decides, this only renders. A click shows the failed
+   * app's rollout (else the first still rolling out). The other apps' watches stop at the first failure.
+   */
+  watchRelease(req: ReleaseWatchRequest): Promise<ReleaseRolloutSnapshot | undefined> {
+    if (this.disposed || !req.apps.length) return Promise.resolve(undefined);
+    this.remove(req.key);
+    // an app watched alone before is now followed by the release's indicator
+    for (const a of req.apps) this.remove(a.key);
+    const tally = new ReleaseRolloutTally(req.envName, req.apps.map((a): ReleaseApp => ({ app: a.app, key: a.key, envId: a.envId })));
+    const item = vscode.window.createStatusBarItem(`gitopsPilot.rollout.${req.key}`, vscode.StatusBarAlignment.Left, 50);
+    item.name = `GitOps Pilot: release into ${req.envName}`;
+    const abort = new AbortController();
+    const entry: Item = { item, abort, state: { key: req.key, envId: req.apps[0]!.envId, projectRoot: req.projectRoot, env: req.envName, text: '', tooltip: '', state: 'progressing' } };
+    this.items.set(req.key, entry);
+    const show = (snap: ReleaseRolloutSnapshot) => {
+      if (this.items.get(req.key) !== entry) return;
+      const { text, tooltip } = releaseIndicator(req.envName, snap, req.notFollowed);
+      item.text = text;
+      item.tooltip = tooltip;
+      item.command = { command: 'gitopsPilot.showRolloutDetails', title: 'Show Rollout Details', arguments: [snap.focus.envId, req.projectRoot] };
+      item.backgroundColor = snap.state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      item.accessibilityInformation = { label: `Release into ${req.envName}: ${snap.state}, ${snap.ready} of ${snap.moved} apps rolled out${snap.failure ? `, ${snap.failure.app.app} failed: ${snap.failure.reason}` : ''}` };
+      entry.state = { ...entry.state, envId: snap.focus.envId, text, tooltip, state: snap.state, ...(snap.failure ? { reason: snap.failure.reason } : {}) };
+      this.changed.fire();
+    };
+    show(tally.snapshot);
+    item.show();
+    this.log.info(`following the release into ${req.envName}: ${req.apps.map((a) => a.app).join(', ')}`);
+    const watches = req.apps.map((a) =>
+      watchRollout(this.session(), a.target, {
+        expect: a.expect,
+        timeoutMs: a.timeoutMs,
+        signal: abort.signal,
+        onUpdate: (p) => show(tally.update(a.key, p)),
+        ...(a.healthUrl ? { healthUrl: a.healthUrl } : {}),
+      }).then(
+        (p) => {
+          if (abort.signal.aborted) return;
+          show(tally.update(a.key, p));
+          this.log.info(`rollout of ${a.app} in ${req.envName}: ${p.state} — ${p.message}`);
+          req.onAppEnd?.(a, p);
+          // the first failure ends the release: the other apps are no longer followed
+          if (tally.finished) abort.abort();
+        },
+        (err: unknown) => {
+          if (!isCancelled(err) && !abort.signal.aborted) {
+            this.log.error(`watching the rollout of ${a.app} in ${req.envName} failed`, err);
+            show(tally.update(a.key, { state: 'failed', reason: 'watch failed', message: err instanceof Error ? err.message : String(err) }));
+            if (tally.finished) abort.abort();
+          }
+        },
+      ),
+    );
+    return Promise.all(watches).then(() => {
+      const snap = tally.snapshot;
+      if (this.items.get(req.key) !== entry) return snap;
+      this.log.info(`release into ${req.envName}: ${snap.state} (${snap.ready}/${snap.moved})${snap.failure ? ` — ${snap.failure.app.app}: ${snap.failure.message}` : ''}`);
+      entry.hideTimer = setTimeout(() => this.remove(req.key, entry), snap.state === 'done' ? DONE_VISIBLE_MS : FAILED_VISIBLE_MS);
+      return snap;
+    });
   }
 
   /** Stops watching an environment and removes its indicator. */

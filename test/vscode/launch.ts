@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { startVSCodeServer, tailLines, VSCODE_VERSION, type VSCodeServer } from '../support/vscodeServer';
 import { openWorkbench, type Workbench } from '../support/workbench';
+import { appsRun } from './apps/setup';
 import { imagesRun } from './images/setup';
 import { pullRequestsRun } from './pullRequests/setup';
 import { rolloutRun } from './rollout/setup';
@@ -73,7 +74,7 @@ export const RUNS: SuiteRun[] = [
 ];
 
 /** A bare repository as the workspace copy's origin ($GITOPS_PILOT_TEST_REMOTE), main pushed to it. */
-function bareRemote(workspace: string): SetupResult {
+export function bareRemote(workspace: string): SetupResult {
   const bare = `${workspace}-remote.git`;
   const env = { ...process.env, ...GIT_IDENTITY };
   for (const [cwd, args] of [
@@ -118,15 +119,8 @@ RUNS.push({
   },
 });
 
-// Many apps (issue 15): env → apps in the tree, Promote All in one commit pushed to a bare remote
-RUNS.push({
-  name: 'apps',
-  suite: 'apps',
-  workspace: join(repoRoot, 'test/fixtures/workspaces/many-apps'),
-  git: true,
-  userSettings: { 'gitopsPilot.gitops.confirmDeployments': false },
-  setup: async ({ workspace }) => bareRemote(workspace),
-});
+// Many apps (issue 15): the matrix in the tree, Promote All in one commit pushed to a bare remote, followed on the cluster
+RUNS.push({ ...appsRun, workspace: join(repoRoot, 'test/fixtures/workspaces/many-apps') });
 
 // Build Image / Push Image / the Images view against the real Docker engine and the ECR emulator
 RUNS.push(imagesRun);
@@ -138,7 +132,7 @@ RUNS.push(rolloutRun);
 RUNS.push(pullRequestsRun);
 
 /** CI machines have no global git identity; the extension host commits as this one. */
-const GIT_IDENTITY = {
+export const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
   GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
   GIT_COMMITTER_NAME: 'GitOps Pilot Tests',

@@ -39,7 +39,7 @@ export const promote: CliCommand = {
     const gated: Pick<OperationContext, 'gates'> = f.force ? {} : { gates: (a, b) => cluster.gates(project, b, a) };
     try {
       // issue 15: a release of several apps in one commit
-      if (f.all || apps.length) return await runReleasePromote({ ...operationContext(project, io, pushMode(f, releaseTarget(project, f.to!))), ...gated }, io, { from: f.from!, to: f.to!, all: f.all, apps, yes: f.yes, json: f.json });
+      if (f.all || apps.length) return await runReleasePromote({ ...operationContext(project, io, pushMode(f, releaseTarget(project, f.to!))), ...gated }, io, { from: f.from!, to: f.to!, all: f.all, apps, yes: f.yes, json: f.json, ...(f['override-gate'] !== undefined ? { overrideGate: f['override-gate'] } : {}) });
       if (needsAppChoice(operationContext(project, io, false), f.from!, f.to!)) {
         throw inputError('release.whichApps', `${f.from} and ${f.to} hold several apps`, { hint: `Add --all, or --app A (or name one: --from <app>/${f.from} --to <app>/${f.to})` });
       }

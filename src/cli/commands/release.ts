@@ -60,10 +60,13 @@ export function releaseTarget(project: Project, to: string): Environment | undef
   return targets.find((e) => e.pushMode === 'pull-request') ?? targets[0];
 }
 
-export async function runReleasePromote(ctx: OperationContext, io: CliIO, f: { from: string; to: string; all: boolean; apps: string[]; yes: boolean; json: boolean }): Promise<number> {
+export async function runReleasePromote(ctx: OperationContext, io: CliIO, f: { from: string; to: string; all: boolean; apps: string[]; yes: boolean; json: boolean; overrideGate?: string }): Promise<number> {
   if (f.all && f.apps.length) throw inputError('cli.badFlag', '--all and --app exclude each other', { hint: '--all promotes every app that differs; --app A --app B only those' });
-  // in the pull-request push mode: the host and token first (nothing is written without them), the pull request after the push
-  const { result: r, pr } = await releaseMaybeThroughPullRequest(ctx.project, io, ctx.push, f.to, () => promoteRelease(ctx, { from: f.from, to: f.to, apps: f.all ? undefined : f.apps, confirmed: f.yes }));
+  // in the pull-request push mode: the host and token first (nothing is written without them), the pull request after the push;
+  // --override-gate: every app whose gate says no is promoted anyway, one Gate-Override trailer per app and gate
+  const { result: r, pr } = await releaseMaybeThroughPullRequest(ctx.project, io, ctx.push, f.to, () =>
+    promoteRelease(ctx, { from: f.from, to: f.to, apps: f.all ? undefined : f.apps, confirmed: f.yes, ...(f.overrideGate !== undefined ? { overrideGate: f.overrideGate } : {}) }),
+  );
   return print(r, f.json, io, { from: f.from, to: f.to, unchanged: r.plan.unchanged }, pr);
 }
 

@@ -5,7 +5,8 @@
  * environments: confirmation, immutable tags, a healthy source).
  */
 import type { Environment } from '../config/model';
-import { inputError } from '../errors';
+import { inputError, PilotError, toPilotError } from '../errors';
+import type { GateOverride } from '../gates/evaluate';
 import { GitRepo } from '../gitops/git';
 import type { ImageChange } from '../gitops/imageEdit';
 import { imageString, type ImageRef } from '../gitops/message';
@@ -21,12 +22,14 @@ export interface ReleaseRequest {
   /** the apps to promote; undefined: every app that differs */
   readonly apps?: readonly string[];
   readonly confirmed?: boolean;
+  /** promote although a gate of some app says no, for this reason (a Gate-Override trailer per app and gate) */
+  readonly overrideGate?: string;
 }
 
 export interface ReleasePlan {
   readonly from: string;
   readonly to: string;
-  readonly edits: readonly (ImageEdit & { readonly app: string; readonly source: ImageRef })[];
+  readonly edits: readonly (ImageEdit & { readonly app: string; readonly source: ImageRef; readonly overrides?: readonly GateOverride[] })[];
   /** apps asked for that already run the source's image */
   readonly unchanged: readonly string[];
 }
@@ -46,6 +49,8 @@ export async function planRelease(ctx: OperationContext, req: ReleaseRequest): P
   const wanted = req.apps ? d.apps.filter((a) => req.apps!.includes(a.app)) : d.apps.filter((a) => a.status !== 'same');
   const edits: ReleasePlan['edits'][number][] = [];
   const unchanged: string[] = [];
+  // every app passes the single promotion's rules (mutable tags, a healthy source, gates); all refusals are said at once
+  const refused: { app: string; error: PilotError }[] = [];
   for (const a of wanted) {
     if (a.status === 'error') throw a.error!;
     if (!a.from || !a.to) {
@@ -56,18 +61,35 @@ export async function planRelease(ctx: OperationContext, req: ReleaseRequest): P
       unchanged.push(a.app);
       continue;
     }
-    const { change, source } = await promotionChange(ctx, { from: a.from, to: a.to, confirmed: req.confirmed });
-    edits.push({ app: a.app, env: a.to, change, source });
+    try {
+      const { change, source, overrides } = await promotionChange(ctx, { from: a.from, to: a.to, confirmed: req.confirmed, ...(req.overrideGate !== undefined ? { overrideGate: req.overrideGate } : {}) });
+      edits.push({ app: a.app, env: a.to, change, source, ...(overrides.length ? { overrides } : {}) });
+    } catch (err) {
+      const e = toPilotError(err);
+      if (e.kind !== 'input') throw e;
+      refused.push({ app: a.app, error: e });
+    }
   }
+  if (refused.length) throw refusal(req.to, refused);
   return { from: req.from, to: req.to, edits, unchanged };
 }
 
-export function releaseMessage(kind: 'promote' | 'rollback', to: string, applied: readonly AppliedEdit[], extra: { from?: string; reverts?: string }): string {
+/** One error for the apps a release refuses: the first one's code and hint, every app's reason in the message. */
+function refusal(to: string, refused: readonly { app: string; error: PilotError }[]): PilotError {
+  const first = refused[0]!.error;
+  const reasons = refused.map((r) => `${r.app}: ${r.error.message}`);
+  const message = refused.length === 1 ? reasons[0]! : `${refused.length} apps cannot be promoted to ${to}: ${reasons.join('; ')}`;
+  return new PilotError(first.code, message, { kind: first.kind, ...(first.hint ? { hint: first.hint } : {}), cause: first });
+}
+
+export function releaseMessage(kind: 'promote' | 'rollback', to: string, applied: readonly AppliedEdit[], extra: { from?: string; reverts?: string; overrides?: readonly { app: string; gate: string; reason: string }[] }): string {
   const n = applied.length;
   const subject = kind === 'promote' ? `promote(${to}): ${n} app${n === 1 ? '' : 's'} from ${extra.from}` : `rollback(${to}): ${n} app${n === 1 ? '' : 's'} of ${extra.reverts?.slice(0, 7)}`;
   const lines = [`Environment: ${to}`, ...applied.map((a) => `Image: ${imageString(a.after)}`), ...applied.map((a) => `Previous-Image: ${imageString(a.before)}`)];
   if (extra.from) lines.push(`Promoted-From: ${extra.from}`);
   if (extra.reverts) lines.push(`Reverts: ${extra.reverts}`);
+  // the single promotion's trailer, with the app it was overridden for
+  for (const o of extra.overrides ?? []) lines.push(`Gate-Override: ${o.app}: ${o.gate}: ${o.reason}`);
   lines.push('Deployed-By: GitOps Pilot');
   return `${subject}\n\n${lines.filter((l) => !/[\r\n]/.test(l)).join('\n')}\n`;
 }
@@ -89,15 +111,29 @@ export async function promoteRelease(ctx: OperationContext, req: ReleaseRequest,
   const plan = planned ?? (await planRelease(ctx, req));
   for (const e of plan.edits) guardProtected(e.env, e.change.tag!, req.confirmed, `promoting ${e.change.tag} from ${req.from}`);
   if (!plan.edits.length) return { status: 'unchanged', attempts: 0, repoRoot: ctx.project.gitopsRoot, edits: [], plan };
-  const r = await commitImageEdits(ctx, plan.edits, (applied) => releaseMessage('promote', req.to, applied, { from: req.from }), { env: req.to, tag: 'release', release: true }, write);
+  const overridden = (applied: readonly AppliedEdit[]) =>
+    plan.edits.filter((e) => applied.some((a) => a.env.id === e.env.id && a.env.file === e.env.file)).flatMap((e) => (e.overrides ?? []).map((o) => ({ app: e.app, gate: o.gate, reason: o.reason })));
+  const r = await commitImageEdits(ctx, plan.edits, (applied) => releaseMessage('promote', req.to, applied, { from: req.from, overrides: overridden(applied) }), { env: req.to, tag: 'release', release: true }, write);
   return { ...r, plan };
 }
 
+/** A release commit's subject (`promote(prod): 11 apps from staging`, `rollback(prod): 2 apps of 1a2b3c4`): History offers to roll it back as a whole. */
+export function isReleaseSubject(subject: string): boolean {
+  return /^(promote|rollback)\([^)]+\): \d+ apps? (from|of) \S/.test(subject);
+}
+
+export interface ReleaseRollbackPlan {
+  /** the commit rolled back, resolved */
+  readonly sha: string;
+  /** every environment it moved, back to the image it had before */
+  readonly edits: readonly ImageEdit[];
+}
+
 /**
- * Rolling back a commit as a whole: every environment whose image that commit moved goes back to the
- * image it had before (by editing, so later commits to other lines stay). One commit, the same guards.
+ * What rolling back a commit as a whole would do: every environment whose image that commit moved goes back
+ * to the image it had before (by editing, so later commits to other lines stay). Guards checked; nothing written.
  */
-export async function rollbackRelease(ctx: OperationContext, req: { commit: string; confirmed?: boolean }): Promise<ImagesCommitResult & { envs: readonly Environment[] }> {
+export async function planReleaseRollback(ctx: OperationContext, req: { commit: string; confirmed?: boolean }): Promise<ReleaseRollbackPlan> {
   checkCommitId(req.commit);
   const repo = await GitRepo.open(ctx.project.gitopsRoot, ctx.git);
   await repo.ensureIdle();
@@ -124,8 +160,23 @@ export async function rollbackRelease(ctx: OperationContext, req: { commit: stri
   if (!edits.length) {
     throw inputError('rollback.noImages', `commit ${sha.slice(0, 7)} moved no image of this project's environments`, { hint: 'Roll back one environment with --env, or pick another commit' });
   }
-  const names = [...new Set(edits.map((e) => e.env.name))];
-  const subjectEnv = names.length === 1 ? names[0]! : names.join(',');
-  const r = await commitImageEdits(ctx, edits, (applied) => releaseMessage('rollback', subjectEnv, applied, { reverts: sha }), { env: subjectEnv, tag: 'rollback', release: true });
-  return { ...r, envs: edits.map((e) => e.env) };
+  return { sha, edits };
+}
+
+/** The environment names a rollback commit's subject says (`prod`, or `staging,prod` when it spans several). */
+export function rollbackSubjectEnv(plan: ReleaseRollbackPlan): string {
+  const names = [...new Set(plan.edits.map((e) => e.env.name))];
+  return names.length === 1 ? names[0]! : names.join(',');
+}
+
+/**
+ * Rolling back a commit as a whole: one commit `rollback(prod): 11 apps of 1a2b3c4`, the same guards.
+ * `planned` (the plan the user confirmed) skips planning again.
+ */
+export async function rollbackRelease(ctx: OperationContext, req: { commit: string; confirmed?: boolean }, planned?: ReleaseRollbackPlan): Promise<ImagesCommitResult & { envs: readonly Environment[] }> {
+  const plan = planned ?? (await planReleaseRollback(ctx, req));
+  for (const e of plan.edits) guardProtected(e.env, e.change.tag!, req.confirmed, `rolling back to ${e.change.tag}`);
+  const subjectEnv = rollbackSubjectEnv(plan);
+  const r = await commitImageEdits(ctx, plan.edits, (applied) => releaseMessage('rollback', subjectEnv, applied, { reverts: plan.sha }), { env: subjectEnv, tag: 'rollback', release: true });
+  return { ...r, envs: plan.edits.map((e) => e.env) };
 }

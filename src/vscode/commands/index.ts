@@ -7,6 +7,8 @@ import { copyImageReference } from './copyImageReference';
 import { createCiPipeline } from './createCiPipeline';
 import { createConfig } from './createConfig';
 import { deployImageTo } from './deployImageTo';
+import { groupByApplication } from './groupByApplication';
+import { groupByEnvironment } from './groupByEnvironment';
 import { mergePullRequest } from './mergePullRequest';
 import { openPullRequest } from './openPullRequest';
 import { openValuesFile } from './openValuesFile';
@@ -22,6 +24,7 @@ import { resumeFlux } from './resumeFlux';
 import { refreshEnvironments } from './refreshEnvironments';
 import { refreshImages } from './refreshImages';
 import { rollBack } from './rollBack';
+import { rollBackRelease } from './rollBackRelease';
 import { rollBackToHere } from './rollBackToHere';
 import { selectKubeContext } from './selectKubeContext';
 import { setImageTag } from './setImageTag';
@@ -47,8 +50,11 @@ export const allCommands: readonly CommandDef[] = [
   promoteAll,
   rollBack,
   rollBackToHere,
+  rollBackRelease,
   compareWith,
   compareEnvironments,
+  groupByApplication,
+  groupByEnvironment,
   buildImage,
   pushImage,
   ship,

@@ -6,6 +6,7 @@ import type { ImageFeature } from '../images/feature';
 import type { RolloutFeature } from '../kube/feature';
 import type { PullRequestFeature } from '../pullRequests/feature';
 import type { TagSuggestion } from '../deploy/prompts';
+import type { EnvironmentsGrouping } from '../views/environments/grouping';
 import type { Log } from '../log';
 import type { RefreshManager } from '../refreshManager';
 import type { Settings } from '../settings';
@@ -21,7 +22,10 @@ export interface DeployHooks {
   gates?: OperationContext['gates'];
   /** recent tags of a repository in its registry (the Images feature), for the tag quick pick */
   recentTags?: (repository: string) => Promise<TagSuggestion[]>;
-  readonly afterDeploy: ((result: OperationResult) => void)[];
+  /** `release`: one app of a release (several apps in one commit), followed as a whole by afterRelease */
+  readonly afterDeploy: ((result: OperationResult, opts?: { readonly release?: boolean }) => void)[];
+  /** after a release commit: every moved app, one result each (the status bar follows them as one: `prod 7/11`) */
+  afterRelease?: (results: readonly OperationResult[]) => void;
   /** when the rollout watched after a deployment ends (done, failed, timed out; undefined: not watched) */
   afterRollout?: (result: OperationResult, progress: RolloutProgress | undefined) => void;
 }
@@ -47,6 +51,8 @@ export interface Services {
   readonly rollouts?: RolloutFeature;
   /** pull requests: tokens, and the sessions commands open or merge through (src/vscode/pullRequests) */
   readonly pullRequests?: PullRequestFeature;
+  /** how the Environments view groups multi-app projects (env → apps / app → envs), kept per workspace */
+  readonly grouping: EnvironmentsGrouping;
 }
 
 export interface CommandDef {

@@ -6,12 +6,14 @@ import * as vscode from 'vscode';
 import type { EnvironmentGroup } from '../../core/apps/matrix';
 import { cancelled, inputError } from '../../core/errors';
 import { needsApproval } from '../../core/gates/decide';
-import { computeImageEdits, type AppliedEdit } from '../../core/release/commitImages';
+import type { Environment } from '../../core/config/model';
+import { computeImageEdits, type AppliedEdit, type ImagesCommitResult } from '../../core/release/commitImages';
 import { describeAppDiff, diffEnvironments, tagText, type AppDiff, type EnvironmentDiff } from '../../core/release/diff';
 import { planRelease, promoteRelease, releasePlanText, type ReleaseResult } from '../../core/release/promote';
 import type { ProjectEntry } from '../../core/workspace/environments';
 import type { Services } from '../commands/types';
 import { describePush } from './flows';
+import { checkReleaseGates } from './gatePrompt';
 import { confirmDeployment, confirmProtected } from './prompts';
 import { operationContext, requireTrust } from './run';
 
@@ -52,9 +54,12 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
   });
   if (!picked?.length) throw cancelled();
   const apps = picked.map((x) => x.app);
+  // the gates of every app, as Promote to Production asks them for one: Override… with a reason, or nothing happens
+  const overrideGate = await checkReleaseGates(s, to, diff.apps.filter((a) => apps.includes(a.app) && a.from && a.to).map((a) => ({ app: a.app, from: a.from!, to: a.to! })));
+  const release = { from, to, apps, confirmed: true, ...(overrideGate !== undefined ? { overrideGate } : {}) };
   const planCtx = operationContext(s, p.project, new AbortController().signal, () => undefined);
   // the single promotion's guards for every app (mutable tags into protected environments, a healthy source)
-  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${apps.length} apps…` }, () => planRelease(planCtx, { from, to, apps, confirmed: true }));
+  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${apps.length} apps…` }, () => planRelease(planCtx, release));
   if (!plan.edits.length) {
     void vscode.window.showInformationMessage(`${apps.join(', ')} in ${to} already run ${from}'s images: nothing to commit.`);
     return undefined;
@@ -73,24 +78,27 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
-      const r = await promoteRelease(operationContext(s, p.project, abort.signal, (m) => progress.report({ message: m })), { from, to, apps, confirmed: true }, plan);
+      const r = await promoteRelease(operationContext(s, p.project, abort.signal, (m) => progress.report({ message: m })), release, plan);
       if (token.isCancellationRequested && r.status === 'unchanged') throw cancelled();
       return r;
     } finally {
       sub.dispose();
     }
   });
-  await reportRelease(s, result, to);
+  await reportRelease(s, result, plan.edits.map((e) => e.env), to);
   return result;
 }
 
-/** After a release: refresh its files, say what happened, and hand every moved app to the after-deploy hooks (watching). */
-async function reportRelease(s: Services, r: ReleaseResult, to: string): Promise<void> {
+/**
+ * After a release (or its rollback): refresh its files, say what happened, hand every moved app to the
+ * after-deploy hooks (Argo CD refresh), and the release to afterRelease (the status bar follows it: `prod 7/11`).
+ */
+export async function reportRelease(s: Services, r: ImagesCommitResult, envs: readonly Environment[], to: string): Promise<void> {
   const seen = new Set<string>();
-  for (const e of r.plan.edits) {
-    if (seen.has(e.env.file)) continue;
-    seen.add(e.env.file);
-    await s.refresh.deploymentMade(e.env);
+  for (const env of envs) {
+    if (seen.has(env.file)) continue;
+    seen.add(env.file);
+    await s.refresh.deploymentMade(env);
   }
   if (r.status === 'unchanged') {
     void vscode.window.showInformationMessage(`${to} already declares those images: nothing to commit.`);
@@ -100,5 +108,7 @@ async function reportRelease(s: Services, r: ReleaseResult, to: string): Promise
   const subject = r.message?.split('\n')[0] ?? '';
   s.log.info(`${subject} — ${where}`);
   void vscode.window.showInformationMessage(`${subject} — ${where}`);
-  for (const a of r.edits) for (const hook of s.hooks.afterDeploy) hook({ ...r, env: a.env, before: a.before, after: a.after });
+  const results = r.edits.map((a) => ({ ...r, env: a.env, before: a.before, after: a.after }));
+  for (const one of results) for (const hook of s.hooks.afterDeploy) hook(one, { release: true });
+  s.hooks.afterRelease?.(results);
 }

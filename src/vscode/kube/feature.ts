@@ -18,7 +18,9 @@ import { parseDuration } from '../../core/util/time';
 import type { DeployHooks } from '../commands/types';
 import type { Log } from '../log';
 import type { Settings } from '../settings';
-import { RolloutStatusBar, type RolloutItemState } from '../statusBar';
+import type { OperationResult } from '../../core/gitops/operations';
+import type { ReleaseRolloutSnapshot } from '../../core/release/rolloutTally';
+import { RolloutStatusBar, type RolloutItemState, type WatchRequest } from '../statusBar';
 import { ClusterMappings, entryKey, type LiveModel } from '../../core/workspace/live';
 import type { EnvironmentEntry, EnvironmentsModel } from '../../core/workspace/environments';
 
@@ -62,6 +64,11 @@ export interface RolloutFeature extends vscode.Disposable {
   entryOf(env: Environment): EnvironmentEntry | undefined;
   /** Watches the rollout in the status bar; with `expect`, until the cluster runs that image. */
   watch(entry: EnvironmentEntry, expect?: ImageRef): Promise<RolloutProgress | undefined>;
+  /**
+   * Follows the rollouts of a release's apps (one environment) as one indicator, `prod 7/11`; apps whose
+   * cluster is not known are named in its tooltip. `onAppEnd`: each app's watch as it ends.
+   */
+  watchRelease(results: readonly OperationResult[], onAppEnd?: (result: OperationResult, p: RolloutProgress) => void): Promise<ReleaseRolloutSnapshot | undefined>;
   /** Shows an environment in the tree, expanded (the status bar's click); false when it is not there. */
   reveal(key: string): Promise<boolean>;
   /** the view registers how to reveal an environment */
@@ -130,6 +137,32 @@ export function createRolloutFeature(o: { log: Log; settings: Settings; kube: Ku
       if (!target) return Promise.resolve(undefined);
       return statusBar.watch({ key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, ...(expect ? { expect } : {}), timeoutMs: timeoutMs(), ...(entry.env.healthUrl ? { healthUrl: entry.env.healthUrl } : {}) });
     },
+    watchRelease(results, onAppEnd) {
+      const first = results[0];
+      if (!first) return Promise.resolve(undefined);
+      const apps: (WatchRequest & { app: string; result: OperationResult })[] = [];
+      const notFollowed: string[] = [];
+      for (const r of results) {
+        const entry = feature.entryOf(r.env);
+        const target = entry ? live.target(entry) : undefined;
+        const app = r.env.app ?? r.env.name;
+        if (!entry || !target) {
+          notFollowed.push(app);
+          continue;
+        }
+        apps.push({ app, result: r, key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, expect: r.after, timeoutMs: timeoutMs(), ...(entry.env.healthUrl ? { healthUrl: entry.env.healthUrl } : {}) });
+      }
+      if (!apps.length) return Promise.resolve(undefined);
+      const { projectRoot } = apps[0]!;
+      return statusBar.watchRelease({
+        key: `release:${projectRoot}\0${first.env.name}`,
+        envName: first.env.name,
+        projectRoot,
+        apps,
+        notFollowed,
+        ...(onAppEnd ? { onAppEnd: (a, p) => onAppEnd((a as (typeof apps)[number]).result, p) } : {}),
+      });
+    },
     reveal: async (key) => (revealer ? revealer(key) : false),
     setRevealer(fn) {
       revealer = fn;
@@ -148,8 +181,10 @@ export function createRolloutFeature(o: { log: Log; settings: Settings; kube: Ku
  * protected environment, the source must run what it declares, rolled out.
  */
 export function installRolloutHooks(hooks: DeployHooks, feature: RolloutFeature, settings: Settings, log: Log): void {
-  hooks.afterDeploy.push((result) => {
-    if (!settings.get('watchAfterDeploy') || result.status !== 'pushed' || settings.get('pushMode') !== 'direct' || !vscode.workspace.isTrusted) return;
+  const watching = (result: OperationResult) => settings.get('watchAfterDeploy') && result.status === 'pushed' && settings.get('pushMode') === 'direct' && vscode.workspace.isTrusted;
+  hooks.afterDeploy.push((result, opts) => {
+    // a release's apps are followed together (afterRelease)
+    if (opts?.release || !watching(result)) return;
     const entry = feature.entryOf(result.env);
     if (!entry || !feature.target(entry)) return;
     void feature.watch(entry, result.after).then(
@@ -157,6 +192,10 @@ export function installRolloutHooks(hooks: DeployHooks, feature: RolloutFeature,
       (err) => log.debug(`watch after deploy: ${err instanceof Error ? err.message : String(err)}`),
     );
   });
+  hooks.afterRelease = (results) => {
+    if (!results.length || !watching(results[0]!)) return;
+    void feature.watchRelease(results, (r, p) => hooks.afterRollout?.(r, p)).catch((err: unknown) => log.debug(`watch after release: ${err instanceof Error ? err.message : String(err)}`));
+  };
   hooks.sourceHealth = async (env) => {
     const entry = feature.entryOf(env);
     const target = entry ? feature.target(entry) : undefined;

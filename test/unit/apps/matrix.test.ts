@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { appsOf, diffFromModel, groupByEnvironment, groupDiff, groupSummary } from '../../../src/core/apps/matrix';
+import { appsOf, appSummary, diffFromModel, groupByApp, groupByEnvironment, groupDiff, groupSummary, tallyHealth, worstHealth } from '../../../src/core/apps/matrix';
 import { nullLogger } from '../../../src/core/log';
 import { computeImageEdits } from '../../../src/core/release/commitImages';
 import { describeAppDiff } from '../../../src/core/release/diff';
@@ -53,7 +53,9 @@ describe('the app × environment matrix of the Environments tree', () => {
       ['worker', 'differs', 's1', 'p0'],
     ]);
     assert.equal(groupSummary(p, prod), '3 apps · 2 differ from staging');
-    assert.equal(groupSummary(p, prod, 1), '3 apps · 2 differ from staging · 1 degraded');
+    assert.equal(groupSummary(p, prod, ['degraded', 'healthy', undefined]), '3 apps · 2 differ from staging · 1 degraded');
+    assert.equal(groupSummary(p, prod, ['progressing', 'drift', 'progressing']), '3 apps · 2 differ from staging · 2 rolling out · 1 drift');
+    assert.equal(groupSummary(p, prod, ['error', 'degraded', 'healthy']), '3 apps · 2 differ from staging · 1 degraded · 1 cluster unavailable');
     assert.equal(groupSummary(p, g.groups[0]!), '3 apps', 'the first environment has nothing to compare with');
     assert.equal(groupSummary(p, g.groups[1]!), '3 apps · 3 differ from dev');
   });
@@ -79,12 +81,42 @@ describe('the app × environment matrix of the Environments tree', () => {
     assert.equal(groupSummary(broken, g2), '2 apps · 0 differ from staging · 1 unreadable');
   });
 
+  test('app → envs: one group per app, its environments in promotion order, summed up', async () => {
+    const dir = join(tmp.dir, 'byapp');
+    const files: Record<string, string> = {};
+    for (const app of ['api', 'web']) {
+      files[`envs/dev/${app}.yaml`] = image(app, 'd1');
+      files[`envs/staging/${app}.yaml`] = image(app, app === 'api' ? 'd1' : 's0');
+      files[`envs/prod/${app}.yaml`] = image(app, app === 'api' ? 'd1' : 's0');
+    }
+    writeTree(dir, files);
+    const p = await load(dir);
+    const g = groupByApp(p)!;
+    assert.deepEqual(g.rest, []);
+    assert.deepEqual(g.groups.map((x) => [x.app, x.entries.map((e) => e.env.name)]), [
+      ['api', ['dev', 'staging', 'prod']],
+      ['web', ['dev', 'staging', 'prod']],
+    ]);
+    assert.equal(appSummary(p, g.groups[0]!), '3 environments', 'api runs d1 everywhere');
+    assert.equal(appSummary(p, g.groups[1]!), '3 environments · 1 behind', 'web: staging differs from dev; prod is the same as staging');
+    assert.equal(appSummary(p, g.groups[1]!, ['healthy', 'degraded', 'progressing']), '3 environments · 1 behind · 1 degraded · 1 rolling out');
+  });
+
+  test('the worst live state of a group is what its icon shows; no cluster state: none', () => {
+    assert.equal(worstHealth(tallyHealth(['healthy', 'progressing', 'drift'])), 'drift');
+    assert.equal(worstHealth(tallyHealth(['healthy', 'error', 'degraded'])), 'degraded');
+    assert.equal(worstHealth(tallyHealth(['healthy', 'healthy'])), 'healthy');
+    assert.equal(worstHealth(tallyHealth([undefined, undefined])), undefined);
+    assert.deepEqual(tallyHealth(['healthy', 'healthy', undefined, 'degraded']), { connecting: 0, progressing: 0, healthy: 2, degraded: 1, drift: 0, error: 0 });
+  });
+
   test('a single-app project is not grouped (shown as before)', async () => {
     const dir = join(tmp.dir, 'single');
     writeTree(dir, { 'envs/staging/values.yaml': image('api', 's1'), 'envs/prod/values.yaml': image('api', 'p1') });
     const p = await load(dir);
     assert.deepEqual(appsOf(p), []);
     assert.equal(groupByEnvironment(p), undefined);
+    assert.equal(groupByApp(p), undefined, 'nor by app: the toggle changes nothing for it');
   });
 
   test('a release preview: every file computed in memory (nothing written), and the plan as text', async () => {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
 import type { DeployRecord } from '../../../core/gitops/history';
+import { isReleaseSubject } from '../../../core/release/promote';
 import { timeAgo } from '../../../core/util/time';
 import type { EnvironmentNode } from './nodes';
 import { DetailNode, LoadingNode, ProblemNode, TreeNode, type TreeContext } from './treeNode';
@@ -54,7 +55,8 @@ export class HistoryEntryNode extends TreeNode {
     for (const [k, v] of Object.entries(r.trailers)) md.appendText(`\n${k}: ${v}`);
     item.tooltip = md;
     // the latest entry is what the environment runs now: rolling back "to" it would change nothing
-    item.contextValue = `;history;${!this.latest && r.after?.tag ? 'canRollbackTo;' : ''}`;
+    // a release commit (several apps in one commit) is rolled back as a whole: Roll Back Release
+    item.contextValue = `;history;${!this.latest && r.after?.tag ? 'canRollbackTo;' : ''}${isReleaseSubject(r.subject) ? 'release;' : ''}`;
     item.accessibilityInformation = { label: `${r.kind} from ${r.before?.tag ?? 'nothing'} to ${r.after?.tag ?? 'nothing'} by ${r.author}, ${timeAgo(r.date)}` };
     return item;
   }

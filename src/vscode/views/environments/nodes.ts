@@ -1,7 +1,7 @@
 /** Tree nodes of the Environments view. Each turns model data into a TreeItem; none does I/O. */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { groupByEnvironment, groupSummary, type EnvironmentGroup } from '../../../core/apps/matrix';
+import { groupByApp, groupByEnvironment, groupSummary, tallyHealth, worstHealth, type EnvironmentGroup } from '../../../core/apps/matrix';
 import type { Environment } from '../../../core/config/model';
 import type { LiveState } from '../../../core/kube/liveState';
 import type { EnvironmentEntry, ProjectEntry } from '../../../core/workspace/environments';
@@ -9,6 +9,7 @@ import { entryKey } from '../../../core/workspace/live';
 import { escapeMarkdown, imageText, shortImage } from '../../format';
 import { ArgoNode, EventsGroupNode, FluxNode, HEALTH_WORDS, healthIcon, LiveProblemNode, RolloutGroupNode, SHORT_ERRORS } from './clusterNodes';
 import { environmentContextValue } from './contextValue';
+import { AppGroupNode } from './appNodes';
 import { HistoryNode } from './historyNodes';
 import { DetailNode, openAt, ProblemNode, TreeNode, type TreeContext } from './treeNode';
 import { gateLines, treeGate } from './gates';
@@ -218,10 +219,12 @@ export class EnvironmentGroupNode extends TreeNode {
     const { group } = this;
     const item = new vscode.TreeItem(group.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
-    const degraded = group.entries.filter((e) => this.ctx.live?.state(e)?.health === 'degraded').length;
-    item.description = groupSummary(this.projectEntry, group, degraded);
+    // the apps' live states sum up here (`1 degraded · 2 rolling out`); the icon shows the worst of them
+    const health = group.entries.map((e) => this.ctx.live?.state(e)?.health);
+    item.description = groupSummary(this.projectEntry, group, health);
     const isProtected = group.entries.some((e) => e.env.protected);
-    item.iconPath = new vscode.ThemeIcon(isProtected ? 'lock' : 'server-environment');
+    const worst = worstHealth(tallyHealth(health));
+    item.iconPath = worst ? healthIcon(worst, isProtected) : new vscode.ThemeIcon(isProtected ? 'lock' : 'server-environment');
     item.tooltip = `${group.name}: ${item.description}${group.source ? `\nPromoted from ${group.source}` : ''}${isProtected ? '\nProtected' : ''}`;
     item.contextValue = `;envGroup;${group.source !== undefined ? 'canPromoteAll;' : ''}${isProtected ? 'protected;' : ''}`;
     item.accessibilityInformation = { label: `Environment ${group.name}, ${item.description}` };
@@ -234,6 +237,12 @@ export class EnvironmentGroupNode extends TreeNode {
 
 function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, ctx: TreeContext): TreeNode[] {
   const rows: TreeNode[] = p.project.problems.map((e) => new ProblemNode(parent, e, `project:${p.project.root}`));
+  // several apps: env → apps, or app → envs (the toggle in the view's title)
+  const byApp = ctx.grouping?.() === 'application' ? groupByApp(p) : undefined;
+  if (byApp) {
+    rows.push(...byApp.groups.map((g) => new AppGroupNode(parent, p, g, ctx)));
+    return [...rows, ...byApp.rest.map((e) => new EnvironmentNode(parent, e, ctx))];
+  }
   const grouped = groupByEnvironment(p);
   if (grouped) {
     rows.push(...grouped.groups.map((g) => new EnvironmentGroupNode(parent, p, g, ctx)));

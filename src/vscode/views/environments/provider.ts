@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DisposableOwner } from '../../../core/util/lifecycle';
+import { AppGroupNode } from './appNodes';
 import { showsGate } from './gates';
 import { EnvironmentGroupNode, EnvironmentNode, rootNodes } from './nodes';
 import { LoadingNode, ProblemNode, type TreeContext, type TreeNode } from './treeNode';
@@ -53,8 +54,8 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
       for (const k of keys) {
         const node = this.ctx.rendered?.get(k);
         if (node) {
-          // an app's health counts in its environment's row (`1 degraded`): that row re-renders it too
-          this.changed.fire(node.parent instanceof EnvironmentGroupNode ? node.parent : node);
+          // an app's health counts in its group's row (`1 degraded`): that row re-renders it too
+          this.changed.fire(node.parent instanceof EnvironmentGroupNode || node.parent instanceof AppGroupNode ? node.parent : node);
           sources.add(`${node.entry.project.root}\0${node.entry.env.id}`);
         }
       }
@@ -63,6 +64,11 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
         if (n.entry.env.promoteFrom !== undefined && sources.has(`${n.entry.project.root}\0${n.entry.env.promoteFrom}`) && !keys.includes(n.key)) this.changed.fire(n);
       }
     }, 50);
+  }
+
+  /** Renders every row again (the grouping changed). */
+  refreshAll(): void {
+    this.changed.fire(undefined);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {

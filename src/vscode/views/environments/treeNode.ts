@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { formatLocation, type PilotError, type SourceLocation } from '../../../core/errors';
+import type { Grouping } from '../../../core/apps/matrix';
 import type { EnvironmentsModel } from '../../../core/workspace/environments';
 import type { HistoryModel } from '../../../core/workspace/history';
 import type { LiveModel } from '../../../core/workspace/live';
@@ -28,6 +29,8 @@ export interface TreeContext {
   readonly pullRequests?: PullRequestsModel;
   /** EnvironmentNodes by entryKey as last rendered, so one environment can be refreshed alone */
   readonly rendered?: Map<string, EnvironmentNode>;
+  /** how a multi-app project is grouped (env → apps when absent) */
+  readonly grouping?: () => Grouping;
 }
 
 export function openAt(file: string, loc?: Pick<SourceLocation, 'line' | 'col'>): vscode.Command {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../../commands/types';
+import { appsOf } from '../../../core/apps/matrix';
 import { DisposableOwner } from '../../../core/util/lifecycle';
 import { HistoryNode } from './historyNodes';
 import { EnvironmentNode } from './nodes';
@@ -19,7 +20,9 @@ export class EnvironmentsView extends DisposableOwner {
     const ws = s.workspace;
     const live = ws.live;
     const rendered = new Map<string, EnvironmentNode>();
-    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: ws.environments, history: ws.history, trusted: () => vscode.workspace.isTrusted, live, pullRequests: ws.pullRequests, rendered })));
+    const grouping = s.grouping;
+    const provider = (this.provider = this.register(new EnvironmentsProvider({ model: ws.environments, history: ws.history, trusted: () => vscode.workspace.isTrusted, live, pullRequests: ws.pullRequests, rendered, grouping: () => grouping.value })));
+    this.register(grouping.onDidChange(() => provider.refreshAll()));
     const view = vscode.window.createTreeView<TreeNode>('gitopsPilot.environments', { treeDataProvider: provider, showCollapseAll: true });
     this.view = this.register(view);
     if (live) {
@@ -35,7 +38,11 @@ export class EnvironmentsView extends DisposableOwner {
         return node !== undefined;
       });
     }
-    const setState = () => void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', ws.environments.state.kind);
+    const setState = () => {
+      void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.state', ws.environments.state.kind);
+      // the Group by Application / Environment toggle shows only when a project has several apps
+      void vscode.commands.executeCommand('setContext', 'gitopsPilot.environments.multiApp', ws.environments.projects.some((p) => appsOf(p).length > 1));
+    };
     this.register(ws.environments.onDidChange(setState));
     // pods and events are watched for expanded environments; a History is read while its rows show
     s.refresh.attachView('environments', view, (node) => (node instanceof EnvironmentNode ? { environmentKey: node.key } : node instanceof HistoryNode ? { historyFile: node.envNode.env.file } : undefined), provider.onDidShowChildren);

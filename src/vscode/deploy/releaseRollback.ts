@@ -1,0 +1,48 @@
+/**
+ * Roll Back Release (a History row of a release commit): every app that commit moved goes back to the image
+ * it had before, in ONE commit `rollback(prod): 11 apps of 1a2b3c4` — the core's rollbackRelease, as
+ * `gitops-pilot rollback --release COMMIT` does it. Previewed, confirmed once (typed for a protected environment).
+ */
+import * as vscode from 'vscode';
+import { cancelled } from '../../core/errors';
+import { needsApproval } from '../../core/gates/decide';
+import type { Project } from '../../core/config/model';
+import { computeImageEdits } from '../../core/release/commitImages';
+import { tagText } from '../../core/release/diff';
+import { planReleaseRollback, rollbackRelease, rollbackSubjectEnv } from '../../core/release/promote';
+import type { Services } from '../commands/types';
+import { describePush } from './flows';
+import { confirmDeployment, confirmProtected } from './prompts';
+import { reportRelease } from './release';
+import { operationContext, requireTrust } from './run';
+
+export async function rollbackReleaseFlow(s: Services, project: Project, commit: string, subject: string): Promise<void> {
+  requireTrust('Roll Back Release');
+  const planCtx = operationContext(s, project, new AbortController().signal, () => undefined);
+  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading ${commit.slice(0, 7)}…` }, () => planReleaseRollback(planCtx, { commit, confirmed: true }));
+  const to = rollbackSubjectEnv(plan);
+  const { applied } = await computeImageEdits(plan.edits);
+  const moved = applied.filter((a) => a.changed);
+  if (!moved.length) {
+    void vscode.window.showInformationMessage(`${to} already runs the images ${commit.slice(0, 7)} replaced: nothing to roll back.`);
+    return;
+  }
+  const title = `Roll back ${moved.length} app${moved.length === 1 ? '' : 's'} of ${commit.slice(0, 7)} in ${to}`;
+  const rows = moved.map((a) => `  ${(a.env.app ?? a.env.name).padEnd(24)} ${tagText(a.before)} → ${tagText(a.after)}    ${a.env.relFile}`);
+  await s.previews.showText(`rollback-${commit.slice(0, 7)}.txt`, [`${title} in one commit`, `Reverts: ${subject}`, '', ...rows, ''].join('\n'));
+  const approval = plan.edits.find((e) => needsApproval(e.env));
+  if (approval) await confirmProtected(approval.env, title);
+  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, `${moved.map((a) => `${a.env.app ?? a.env.name}: ${tagText(a.before)} → ${tagText(a.after)}`).join('\n')}\n\nOne commit. ${describePush(s)}`, 'Roll Back Release');
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Rolling back ${commit.slice(0, 7)} in ${to}`, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    try {
+      const r = await rollbackRelease(operationContext(s, project, abort.signal, (m) => progress.report({ message: m })), { commit, confirmed: true }, plan);
+      if (token.isCancellationRequested && r.status === 'unchanged') throw cancelled();
+      return r;
+    } finally {
+      sub.dispose();
+    }
+  });
+  await reportRelease(s, result, result.envs, to);
+}
