@@ -32,6 +32,14 @@ export function instantiate(ec: EnvironmentConfig, app: string): EnvironmentConf
     };
   }
   if (ec.argocd) out.argocd = { ...ec.argocd, application: substitute(ec.argocd.application, vars) };
+  if (ec.flux) {
+    out.flux = {
+      ...ec.flux,
+      ...(ec.flux.kustomization !== undefined ? { kustomization: substitute(ec.flux.kustomization, vars) } : {}),
+      ...(ec.flux.helmRelease !== undefined ? { helmRelease: substitute(ec.flux.helmRelease, vars) } : {}),
+      ...(ec.flux.namespace !== undefined ? { namespace: substitute(ec.flux.namespace, vars) } : {}),
+    };
+  }
   return out as unknown as EnvironmentConfig;
 }
 
@@ -138,4 +146,16 @@ export function checkResolved(ec: EnvironmentConfig, loc: (...keys: (string | nu
       hint: 'Lowercase letters, digits and -; {app} and {env} only in an apps: template',
     });
   }
+  for (const key of ['kustomization', 'helmRelease'] as const) {
+    const name = ec.flux?.[key];
+    if (name !== undefined && !FLUX_NAME.test(name)) {
+      throw inputError('config.badFluxName', `flux.${key} "${name}" of environment "${ec.name}" is not a valid Kubernetes name`, {
+        location: loc('flux'),
+        hint: 'Lowercase letters, digits, - and .; {app} and {env} only in an apps: template',
+      });
+    }
+  }
 }
+
+/** A Flux object's name once {app} / {env} are filled in (RFC 1123 subdomain). */
+const FLUX_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

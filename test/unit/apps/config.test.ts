@@ -53,6 +53,37 @@ describe('apps: in gitops-pilot.yaml', () => {
     assert.ok(s.ok && s.declared.tag === 'w1');
   });
 
+  test('{app} / {env} in the Argo CD application and the Flux object names of a shared template', async () => {
+    const dir = folder({
+      'gitops-pilot.yaml': [
+        'apps:',
+        '  - name: api',
+        '  - name: web',
+        'environments:',
+        '  - name: staging',
+        '    file: envs/{env}/values.yaml',
+        '    path: "{app}.image.tag"',
+        '    argocd: { application: "{app}-{env}" }',
+        '  - name: prod',
+        '    file: envs/{env}/values.yaml',
+        '    path: "{app}.image.tag"',
+        '    flux: { helmRelease: "{app}-{env}", namespace: "{env}" }',
+        '',
+      ].join('\n'),
+      'envs/staging/values.yaml': values('api', 'a2') + values('web', 'w2'),
+      'envs/prod/values.yaml': values('api', 'a1') + values('web', 'w1'),
+    });
+    const p = (await loadProject(dir))!;
+    assert.deepEqual(p.problems, []);
+    const env = (id: string) => p.environments.find((e) => e.id === id)!;
+    assert.equal(env('web/staging').argocd?.application, 'web-staging');
+    assert.deepEqual(env('api/prod').flux, { kind: 'HelmRelease', name: 'api-prod', namespace: 'prod' });
+    assert.deepEqual(env('web/prod').flux, { kind: 'HelmRelease', name: 'web-prod', namespace: 'prod' });
+    // without apps: nothing fills them in, and the file says where
+    const single = (await loadProject(folder({ 'gitops-pilot.yaml': 'environments:\n  - name: dev\n    file: v.yaml\n    flux: { kustomization: "{app}-dev" }\n', 'v.yaml': 'image:\n  tag: a\n' })))!;
+    assert.deepEqual(single.problems.map((e) => [e.code, e.location?.line]), [['config.badFluxName', 4]]);
+  });
+
   test('an app with its own environments; the single-app form still means the same', async () => {
     const dir = folder({
       'gitops-pilot.yaml': 'apps:\n  - name: api\n    environments:\n      - { name: dev, file: api/dev.yaml, path: api.image.tag }\n',
