@@ -100,7 +100,7 @@ describe('releases on real multi-app files (public repositories)', () => {
     ].join('\n');
     const fx = fixture({ 'gitops-pilot.yaml': config, 'envs/staging/values.yaml': upstream, 'envs/prod/values.yaml': upstream });
     const work = fx.clones[0]!;
-    const tags = await moveAll(work, 'staging', (app, i) => `0.${i + 20}.0-arm64`);
+    const tags = await moveAll(work, 'staging', (_, i) => `0.${i + 20}.0-arm64`);
     assert.deepEqual([...tags.keys()], OPENFAAS_APPS);
 
     const out = promoteAll(work, 'staging', 'prod');
