@@ -136,6 +136,8 @@ export async function commitImageEdits(
       files: files.slice(1),
       repoDir: edits[0]!.env.gitopsRoot,
       branchHint,
+      // each app's Image:/Previous-Image: trailer must stay true when someone pushed first
+      reapplyWhenMoved: true,
       apply: async () => {
         last = await applyImageEdits(edits, write);
         const moved = last.filter((a) => a.changed);
