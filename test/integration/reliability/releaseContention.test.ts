@@ -250,11 +250,13 @@ describe('releases racing single bumps and other releases (separate CLI processe
     assert.ok(outcomes.every((o) => o.json.status === 'pushed'), JSON.stringify(outcomes.map((o) => o.json.status)));
     const state = verify(w.fx, outcomes, base);
     // each prod file holds whichever of its release and its bump landed last
+    const order = git(w.fx.bare, 'rev-list', '--reverse', `${base}..main`).split('\n');
     const subjects = w.fx.remoteSubjects().slice(1);
     for (const a of APPS) {
-      const last = subjects.findLastIndex((s) => s.startsWith(`deploy(prod): ${a} `) && s.endsWith(` -> z-${a}`));
-      const rel = subjects.findIndex((s) => s.startsWith('promote(prod)') && outcomes.some((o) => o.json.commit && o.json.apps?.some((x) => x.app === a) && git(w.fx.bare, 'log', '-1', '--format=%s', o.json.commit) === s));
-      assert.equal(state.get(`envs/prod/${a}.yaml`), last > rel ? `z-${a}` : `s-${a}`, a);
+      const at = (o: Outcome | undefined) => order.indexOf(o!.json.commit!);
+      const bump = at(outcomes.find((o) => o.op.args.includes(`${a}/prod`)));
+      const rel = at(outcomes.find((o) => o.op.args[0] === 'promote' && o.op.args.includes(a)));
+      assert.equal(state.get(`envs/prod/${a}.yaml`), bump > rel ? `z-${a}` : `s-${a}`, a);
     }
     console.log(`  remote order: ${subjects.join(' | ')}`);
   });
