@@ -4,7 +4,7 @@
  * machine is (a section that cannot run is reported and skipped).
  *
  *   npm run bench                    every section
- *   npm run bench -- --only=bump     some sections (activation, bump, rollout, host, images, scale, argo)
+ *   npm run bench -- --only=bump     some sections (activation, bump, rollout, host, images, scale, argo, apps)
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { benchActivation } from './activation';
 import { benchArgo } from './argo';
+import { benchApps } from './release';
 import { benchBump } from './bump';
 import { benchExtensionHost } from './extensionHost';
 import { benchImages } from './images';
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, (r: Results) => Promise<void>> = {
   images: benchImages,
   scale: benchScale,
   argo: benchArgo,
+  apps: benchApps,
 };
 
 async function main(): Promise<void> {

@@ -43,6 +43,13 @@ export interface TransactionRequest {
    * run was killed after writing the file and before committing it. Such a file is continued, not refused.
    */
   isOwnChange?(working: string, head: string): boolean;
+  /**
+   * When the remote moved, start again from its version and apply again rather than rebase (when our commit
+   * is the only local one). For a change whose message describes each of its edits (a release: one Image:
+   * trailer per app): a clean rebase can silently drop an edit someone else already pushed, leaving the
+   * message claiming it.
+   */
+  readonly reapplyWhenMoved?: boolean;
 }
 
 export interface TransactionOptions {
@@ -189,7 +196,8 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
     log.info(`${opts.remote}/${branch} moved (someone pushed first); retrying in ${Math.round(wait)} ms`);
     await delay(wait, signal);
     await repo.fetch(opts.remote, branch);
-    if (await repo.rebaseOnto(upstream)) {
+    const reapply = req.reapplyWhenMoved === true && (await repo.aheadBehind('HEAD', upstream)).ahead === 1;
+    if (!reapply && (await repo.rebaseOnto(upstream))) {
       const { ahead } = await repo.aheadBehind('HEAD', upstream);
       if (ahead === 0) {
         // the same change is already on the remote (our commit became empty and was dropped)
@@ -199,8 +207,9 @@ async function transact(repo: GitRepo, req: TransactionRequest, opts: Transactio
       commit = await repo.head();
       continue;
     }
-    // the rebase conflicted (the same line changed upstream): start again from the remote's version,
-    // but only when our commit is the only local one — other local commits are never dropped
+    // the rebase conflicted (the same line changed upstream), or the change asks to be applied again:
+    // start again from the remote's version, but only when our commit is the only local one — other
+    // local commits are never dropped
     const { ahead } = await repo.aheadBehind('HEAD', upstream);
     if (ahead !== 1) {
       throw new PilotError('git.conflict', `${rel} changed on ${opts.remote}/${branch} in a way that conflicts with ${ahead} local commit(s); your commit ${commit.slice(0, 7)} is kept locally`, {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Environment } from '../config/model';
-import { toPilotError } from '../errors';
+import { cancelled, isCancelled, PilotError } from '../errors';
 import { editImage, type ImageChange } from '../gitops/imageEdit';
 import type { ImageRef } from '../gitops/message';
 import { guardPushMode, type OperationContext } from '../gitops/operations';
@@ -41,22 +41,60 @@ function pick(d: { repository?: string; tag?: string; digest?: string }): ImageR
 export async function applyImageEdits(edits: readonly ImageEdit[], write: WriteFile = atomicWrite): Promise<AppliedEdit[]> {
   const { original, text, applied } = await computeImageEdits(edits);
   const written: string[] = [];
+  let failing = '';
   try {
     for (const [file, t] of text) {
       if (t === original.get(file)) continue;
+      failing = file;
       await write(file, t, original.get(file)!);
       written.push(file);
     }
   } catch (err) {
     // put back what was written; the error that stopped the release is the one reported
+    const notRestored: string[] = [];
     for (const file of written.reverse()) {
       const now = await readFile(file, 'utf8').catch(() => undefined);
-      await atomicWriteFile(file, original.get(file)!, now === undefined ? {} : { expectContent: now }).catch(() => undefined);
+      await atomicWriteFile(file, original.get(file)!, now === undefined ? {} : { expectContent: now }).catch(() => notRestored.push(file));
     }
-    throw toPilotError(err);
+    throw writeFailed(err, edits, failing, written.length, notRestored);
   }
   return applied;
 }
+
+/**
+ * The error of a write that stopped a release: which file, why (the system's words, without temp file
+ * names) and what to do. A file that could not be put back is named: then it is not all or nothing.
+ */
+function writeFailed(err: unknown, edits: readonly ImageEdit[], file: string, putBack: number, notRestored: readonly string[]): PilotError {
+  const rel = edits.find((e) => e.env.file === file)?.env.relFile ?? file;
+  const lost = notRestored.map((f) => edits.find((e) => e.env.file === f)?.env.relFile ?? f);
+  if (isCancelled(err) && !lost.length) return cancelled();
+  if (err instanceof PilotError && !lost.length) return err;
+  const e = err as NodeJS.ErrnoException;
+  const why = e?.code ? `${e.code}: ${WHY[e.code] ?? e.message.split(',')[0]!.replace(/^[A-Z]+: /, '')}` : err instanceof Error ? err.message : String(err);
+  const message = err instanceof PilotError ? err.message : `could not write ${rel} (${why})`;
+  const hint = lost.length
+    ? `These files could not be put back and hold the release's change: ${lost.join(', ')}. Restore them with git checkout -- <file>, then fix the cause and run the release again`
+    : `Nothing was changed (${putBack ? `the ${putBack} file${putBack === 1 ? '' : 's'} written before it ${putBack === 1 ? 'was' : 'were'} put back` : 'no file was written'}). ${CAUSE[e?.code ?? ''] ?? 'Fix the cause'}, then run the release again`;
+  return new PilotError(err instanceof PilotError ? err.code : 'release.writeFailed', message, { kind: err instanceof PilotError ? err.kind : 'failed', hint, cause: err, location: err instanceof PilotError ? err.location : undefined });
+}
+
+const WHY: Record<string, string> = {
+  EFBIG: 'file too large for the size limit of this process',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  EROFS: 'read-only file system',
+};
+const CAUSE: Record<string, string> = {
+  EFBIG: 'Raise the file size limit (ulimit -f)',
+  ENOSPC: 'Free some disk space',
+  EDQUOT: 'Free some of your disk quota',
+  EPERM: 'Check the file is not immutable (lsattr) or locked',
+  EACCES: "Check the file's and its folder's permissions",
+  EROFS: 'Use a clone on a writable file system',
+};
 
 /** Every edit in memory, nothing written: each file's text before (`original`) and after (`text`), for a preview or the write. */
 export async function computeImageEdits(edits: readonly ImageEdit[]): Promise<{ original: Map<string, string>; text: Map<string, string>; applied: AppliedEdit[] }> {
@@ -101,6 +139,8 @@ export async function commitImageEdits(
       files: files.slice(1),
       repoDir: edits[0]!.env.gitopsRoot,
       branchHint,
+      // each app's Image:/Previous-Image: trailer must stay true when someone pushed first
+      reapplyWhenMoved: true,
       apply: async () => {
         last = await applyImageEdits(edits, write);
         const moved = last.filter((a) => a.changed);
