@@ -199,6 +199,23 @@ export function fluxStateLabel(state: FluxState): string {
   return { ready: 'Ready', reconciling: 'Reconciling', stalled: 'Stalled', failed: 'Not Ready', suspended: 'Suspended' }[state];
 }
 
+/**
+ * The tree's line for an environment's Flux object: `demo-app-dev · Ready · applied 0.1.0+450796ddb2ab`,
+ * `apps-dev · Not Ready · HealthCheckFailed · applied main@sha1:450796dd · source at main@sha1:9f3c1e2a`.
+ * The source's revision is named only when it is not the applied commit (a HelmRelease's chart version
+ * holds a 12-character prefix of it); the reason only when it says more than the state.
+ */
+export function fluxRowText(info: FluxInfo): string {
+  const st = info.status;
+  const label = fluxStateLabel(st.state);
+  const parts = [info.name, label];
+  if (st.state !== 'ready' && st.reason && st.reason !== label) parts.push(st.reason);
+  if (info.applied) parts.push(`applied ${shortRevision(info.applied)}`);
+  const srcCommit = revisionCommit(info.source?.revision);
+  if (info.source?.revision && !(srcCommit && revisionIsCommit(info.applied, srcCommit))) parts.push(`source at ${shortRevision(info.source.revision)}`);
+  return parts.join(' · ');
+}
+
 /** `gitops-pilot rollout-status --object` for a Kustomization or HelmRelease: done when Ready, failed when it stopped. */
 export function fluxVerdict(obj: KubeObject): { state: RolloutState; message: string } {
   const info = fluxInfo(obj);
