@@ -26,6 +26,7 @@ import { repoRoot } from '../support/paths';
 import { startVSCodeServer, tailLines, VSCODE_VERSION, type VSCodeServer } from '../support/vscodeServer';
 import { openWorkbench, type Workbench } from '../support/workbench';
 import { imagesRun } from './images/setup';
+import { fluxRun } from './flux/setup';
 import { rolloutRun } from './rollout/setup';
 import type { SuiteResults } from './index';
 
@@ -132,6 +133,9 @@ RUNS.push(imagesRun);
 
 // Rollouts in the tree and the status bar: the Kubernetes simulator and an Argo-CD-like agent
 RUNS.push(rolloutRun);
+
+// Flux (issue 18): Select Kubernetes Context… offers the Flux object that applies the workload
+RUNS.push(fluxRun);
 
 /** CI machines have no global git identity; the extension host commits as this one. */
 const GIT_IDENTITY = {
