@@ -13,7 +13,7 @@
  *   Ready=True / False / Unknown              -> ready / failed / reconciling
  * What was applied: a Kustomization's `status.lastAppliedRevision` (`main@sha1:<commit>`); a HelmRelease's
  * newest `status.history` entry, whose chart version carries the commit (`0.1.0+<12 hex>`) when its chart
- * comes from a GitRepository with `reconcileStrategy: Revision`.
+ * comes from a GitRepository with `reconcileStrategy: Revision` (v2beta1/v2beta2: `status.lastAppliedRevision`).
  */
 import type { KubeObject } from './resources';
 import type { RolloutState } from './rolloutStatus';
@@ -162,6 +162,9 @@ export function fluxInfo(obj: KubeObject, source?: KubeObject): FluxInfo {
     if (deployed) {
       applied = typeof deployed.chartVersion === 'string' ? deployed.chartVersion : undefined;
       release = `${deployed.namespace ?? obj.metadata.namespace}/${deployed.name ?? obj.metadata.name}.v${deployed.version ?? '?'}`;
+    } else if (!history.length && typeof s.lastAppliedRevision === 'string' && s.lastAppliedRevision) {
+      // helm.toolkit.fluxcd.io/v2beta1 and v2beta2 (still served) keep no history: the chart version applied last
+      applied = s.lastAppliedRevision;
     }
   } else if (typeof s.lastAppliedRevision === 'string' && s.lastAppliedRevision) {
     applied = s.lastAppliedRevision;
