@@ -111,8 +111,35 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
     await wb.waitForRows((r) => r.some((x) => x.label === env && x.expanded === false), `${env} collapsed`);
   }
 
+  /**
+   * After a Flux row's menu item was clicked: waits until `done()`. The live tree may replace the row between
+   * the menu opening and the click; VS Code then runs the command without its row and the command asks which
+   * environment, as from the palette: the user answers dev.
+   */
+  async function afterRowAction(what: string, done: () => boolean): Promise<void> {
+    const asked = wb.quickInput().locator('.quick-input-box input[placeholder$="which environment?"]');
+    await wb.until(async () => done() || (await asked.isVisible()), () => what);
+    if (!done()) {
+      await wb.pickQuickItem('dev');
+      await wb.until(async () => done(), () => what);
+    }
+  }
+
+  /** Drags the side bar's edge so the Flux rows' descriptions fit in the screenshots. */
+  async function widenSideBar(by: number): Promise<void> {
+    const sideBar = wb.page.locator('.part.sidebar');
+    const box = (await sideBar.boundingBox())!;
+    const y = box.y + box.height / 2;
+    await wb.page.mouse.move(box.x + box.width, y);
+    await wb.page.mouse.down();
+    await wb.page.mouse.move(box.x + box.width + by, y, { steps: 5 });
+    await wb.page.mouse.up();
+    await wb.until(async () => ((await sideBar.boundingBox())?.width ?? 0) > box.width + by / 2, () => `the side bar wider than ${box.width} px`);
+  }
+
   test('1. every environment shows its HelmRelease Ready, applied at the GitOps repository\'s commit', { timeout: 120_000 }, step('1', async () => {
     await wb.openView('GitOps Pilot');
+    await widenSideBar(260);
     await wb.waitForRows(
       (r) => ['dev', 'staging', 'prod'].every((env) => r.some((x) => x.label === env && /^demo-app 1\.0\.0 · Flux Ready · Healthy( · .*)?$/.test(x.description))),
       'dev, staging and prod at 1.0.0, Flux Ready, Healthy',
@@ -145,6 +172,7 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
     const done = dev.indexOf(`dev ${TAG}`);
     assert.ok(waiting >= 0 && progressing > waiting && done > progressing, `waiting for Flux, then the rollout's counts, then done; the status bar showed ${JSON.stringify(dev)}`);
     await shot('rollout-done');
+    await wb.runCommand('View: Close All Editors');
     // the reconcile request after the push brought the commit (the source's own interval is 6 s here)
     const src = source();
     assert.notEqual(src.status.lastHandledReconcileAt, handledBefore, 'the GitRepository handled a reconcile request made after the push');
@@ -164,6 +192,7 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
     assert.ok(items.includes('Reconcile with Flux Now') && items.includes('Suspend Flux Reconciliation'), `Flux row menu while active: ${JSON.stringify(items)}`);
     assert.ok(!items.includes('Resume Flux Reconciliation'));
     await wb.chooseMenuItem('Suspend Flux Reconciliation');
+    await afterRowAction('spec.suspend set on the HelmRelease', () => release('dev').spec.suspend === true);
     await wb.waitForRows((r) => r.some((x) => fluxRow('dev')(x) && x.description.startsWith(`${fluxRelease('dev')} · Suspended`)), 'the Flux row of dev Suspended');
     await wb.waitForRow('dev', { description: /· Flux Suspended ·/ });
     assert.equal(release('dev').spec.suspend, true, 'spec.suspend is set on the HelmRelease');
@@ -184,6 +213,7 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
 
   test('4. Resume, then Reconcile now: Flux handles the requests (source first) and the row is Ready again', { timeout: 90_000 }, step('4', async () => {
     await wb.contextMenu(/^Flux$/, 'Resume Flux Reconciliation');
+    await afterRowAction('spec.suspend cleared on the HelmRelease', () => release('dev').spec.suspend !== true);
     await wb.waitForRows((r) => r.some((x) => fluxRow('dev')(x) && x.description === `${fluxRelease('dev')} · Ready · applied 0.1.0+${pushed.slice(0, 12)}`), 'the Flux row of dev Ready again');
     const resumed = release('dev');
     assert.notEqual(resumed.spec.suspend, true);
@@ -192,13 +222,10 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
     const sourceBefore = source().status.lastHandledReconcileAt;
     const releaseBefore = resumed.status.lastHandledReconcileAt;
     await wb.contextMenu(/^Flux$/, 'Reconcile with Flux Now');
-    await wb.until(
-      async () => {
-        const hr = release('dev');
-        return hr.status.lastHandledReconcileAt !== releaseBefore && hr.status.lastHandledReconcileAt === hr.metadata.annotations?.[REQUESTED_AT];
-      },
-      () => `HelmRelease demo-app-dev to handle the reconcile request; status ${JSON.stringify(release('dev').status.conditions)}`,
-    );
+    await afterRowAction('HelmRelease demo-app-dev to handle the reconcile request', () => {
+      const hr = release('dev');
+      return hr.status.lastHandledReconcileAt !== releaseBefore && hr.status.lastHandledReconcileAt === hr.metadata.annotations?.[REQUESTED_AT];
+    });
     const src = source();
     assert.notEqual(src.status.lastHandledReconcileAt, sourceBefore, 'the source was reconciled too (--with-source)');
     assert.equal(src.status.lastHandledReconcileAt, release('dev').status.lastHandledReconcileAt, 'one request: the source, then the HelmRelease');
