@@ -28,6 +28,7 @@ import { openWorkbench, type Workbench } from '../support/workbench';
 import { appsRun } from './apps/setup';
 import { imagesRun } from './images/setup';
 import { pullRequestsRun } from './pullRequests/setup';
+import { fluxRun } from './flux/setup';
 import { rolloutRun } from './rollout/setup';
 import type { SuiteResults } from './index';
 
@@ -130,6 +131,9 @@ RUNS.push(rolloutRun);
 
 // Pull requests (issue 17): the GitHub emulator over the workspace's bare remote, prod through pull requests
 RUNS.push(pullRequestsRun);
+
+// Flux (issue 18): Select Kubernetes Context… offers the Flux object that applies the workload
+RUNS.push(fluxRun);
 
 /** CI machines have no global git identity; the extension host commits as this one. */
 export const GIT_IDENTITY = {

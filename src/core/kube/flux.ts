@@ -13,7 +13,7 @@
  *   Ready=True / False / Unknown              -> ready / failed / reconciling
  * What was applied: a Kustomization's `status.lastAppliedRevision` (`main@sha1:<commit>`); a HelmRelease's
  * newest `status.history` entry, whose chart version carries the commit (`0.1.0+<12 hex>`) when its chart
- * comes from a GitRepository with `reconcileStrategy: Revision`.
+ * comes from a GitRepository with `reconcileStrategy: Revision` (v2beta1/v2beta2: `status.lastAppliedRevision`).
  */
 import type { KubeObject } from './resources';
 import type { RolloutState } from './rolloutStatus';
@@ -162,6 +162,9 @@ export function fluxInfo(obj: KubeObject, source?: KubeObject): FluxInfo {
     if (deployed) {
       applied = typeof deployed.chartVersion === 'string' ? deployed.chartVersion : undefined;
       release = `${deployed.namespace ?? obj.metadata.namespace}/${deployed.name ?? obj.metadata.name}.v${deployed.version ?? '?'}`;
+    } else if (!history.length && typeof s.lastAppliedRevision === 'string' && s.lastAppliedRevision) {
+      // helm.toolkit.fluxcd.io/v2beta1 and v2beta2 (still served) keep no history: the chart version applied last
+      applied = s.lastAppliedRevision;
     }
   } else if (typeof s.lastAppliedRevision === 'string' && s.lastAppliedRevision) {
     applied = s.lastAppliedRevision;
@@ -197,6 +200,23 @@ export function shortRevision(revision: string): string {
 /** `Ready`, `Reconciling`, `Stalled`, `Suspended`, `Not Ready`: how the tree names a state. */
 export function fluxStateLabel(state: FluxState): string {
   return { ready: 'Ready', reconciling: 'Reconciling', stalled: 'Stalled', failed: 'Not Ready', suspended: 'Suspended' }[state];
+}
+
+/**
+ * The tree's line for an environment's Flux object: `demo-app-dev · Ready · applied 0.1.0+450796ddb2ab`,
+ * `apps-dev · Not Ready · HealthCheckFailed · applied main@sha1:450796dd · source at main@sha1:9f3c1e2a`.
+ * The source's revision is named only when it is not the applied commit (a HelmRelease's chart version
+ * holds a 12-character prefix of it); the reason only when it says more than the state.
+ */
+export function fluxRowText(info: FluxInfo): string {
+  const st = info.status;
+  const label = fluxStateLabel(st.state);
+  const parts = [info.name, label];
+  if (st.state !== 'ready' && st.reason && st.reason !== label) parts.push(st.reason);
+  if (info.applied) parts.push(`applied ${shortRevision(info.applied)}`);
+  const srcCommit = revisionCommit(info.source?.revision);
+  if (info.source?.revision && !(srcCommit && revisionIsCommit(info.applied, srcCommit))) parts.push(`source at ${shortRevision(info.source.revision)}`);
+  return parts.join(' · ');
 }
 
 /** `gitops-pilot rollout-status --object` for a Kustomization or HelmRelease: done when Ready, failed when it stopped. */

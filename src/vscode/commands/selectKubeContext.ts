@@ -55,8 +55,9 @@ export const selectKubeContext: CommandDef = {
     const ctx = choice.ctx!;
 
     // 2. the namespace
-    const defaultNs = (current?.context === ctx.name ? current.namespace : undefined) ?? entry.env.cluster?.namespace ?? ctx.namespace ?? entry.env.name;
+    // suggested: the namespace in use, gitops-pilot.yaml's, one named after the environment, the context's
     const namespaces = await listNames(session, ctx.name, resourcePath('namespaces'), 'namespaces');
+    const defaultNs = (current?.context === ctx.name ? current.namespace : undefined) ?? entry.env.cluster?.namespace ?? (namespaces?.includes(entry.env.name) ? entry.env.name : undefined) ?? ctx.namespace ?? entry.env.name;
     const namespace = await pickOrType(namespaces, defaultNs, `Cluster of ${entry.env.name} (2/3): namespace`, `Namespace in ${ctx.name}`, NAME);
 
     // 3. the workload

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fluxInfo, fluxStatus, managesWorkload, revisionCommit, revisionIsCommit } from '../../../src/core/kube/flux';
+import { fluxInfo, fluxRowText, fluxStatus, managesWorkload, revisionCommit, revisionIsCommit } from '../../../src/core/kube/flux';
 import { rolloutStatus } from '../../../src/core/kube/rolloutStatus';
 import { repoRoot } from '../../support/paths';
 
@@ -70,5 +70,23 @@ describe('Flux revisions and inventory', () => {
   });
   test('a Kustomization of another API group is not read as Flux', () => {
     assert.throws(() => rolloutStatus({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' }), /No rollout status for Kustomization/);
+  });
+  test("the tree's Flux line: the source's revision only when it is not what was applied, the reason only when it adds to the state", () => {
+    const other = '9f3c1e2a0b4d6724ee1cc32a4be56da032d1cca0';
+    const repo = (rev: string) => ({ kind: 'GitRepository', metadata: { name: 'podinfo', namespace: 'default' }, status: { artifact: { revision: rev }, conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'stored' }] } });
+    const hr = (chartVersion: string, extra: Record<string, unknown> = {}) => ({
+      kind: 'HelmRelease',
+      metadata: { name: 'demo-app-dev', namespace: 'flux-system', generation: 1 },
+      spec: { chart: { spec: { chart: './charts/demo-app', sourceRef: { kind: 'GitRepository', name: 'podinfo', namespace: 'default' } } }, ...extra },
+      status: { observedGeneration: 1, history: [{ chartVersion, status: 'deployed', name: 'demo-app', namespace: 'dev', version: 2 }], conditions: [{ type: 'Ready', status: 'True', reason: 'UpgradeSucceeded', message: 'Helm upgrade succeeded' }] },
+    });
+    // a HelmRelease's chart version holds 12 characters of the commit: the same commit is not repeated
+    assert.equal(fluxRowText(fluxInfo(hr(`0.1.0+${sha.slice(0, 12)}`), repo(`main@sha1:${sha}`))), 'demo-app-dev · Ready · applied 0.1.0+450796ddb2ab');
+    assert.equal(fluxRowText(fluxInfo(hr(`0.1.0+${sha.slice(0, 12)}`), repo(`main@sha1:${other}`))), 'demo-app-dev · Ready · applied 0.1.0+450796ddb2ab · source at main@sha1:9f3c1e2a');
+    // Suspended is said once
+    assert.equal(fluxRowText(fluxInfo(hr(`0.1.0+${sha.slice(0, 12)}`, { suspend: true }), repo(`main@sha1:${sha}`))), 'demo-app-dev · Suspended · applied 0.1.0+450796ddb2ab');
+    // a failed Kustomization from Flux's documentation: the reason, and the older revision form shortened
+    const failing = table.cases.find((c) => c.expect.state === 'failed' && c.object.kind === 'Kustomization')!.object;
+    assert.equal(fluxRowText(fluxInfo(failing)), 'podinfo · Not Ready · ArtifactFailed · applied master/67e2c98a');
   });
 });

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Environment } from '../../../core/config/model';
 import { POD_PROBLEM_REASONS, type LiveHealth, type LiveState } from '../../../core/kube/liveState';
-import { fluxStateLabel, revisionCommit, shortRevision } from '../../../core/kube/flux';
+import { fluxRowText, fluxStateLabel } from '../../../core/kube/flux';
 import { timeAgo } from '../../../core/util/time';
 import type { EnvironmentEntry } from '../../../core/workspace/environments';
 import { shortImage } from '../../format';
@@ -117,13 +117,9 @@ export class FluxNode extends EnvChild {
   toTreeItem(): vscode.TreeItem {
     const f = this.state.flux!;
     const st = f.status;
-    const parts = [f.name, fluxStateLabel(st.state)];
-    if (st.state !== 'ready' && st.reason) parts.push(st.reason);
-    if (f.applied) parts.push(`applied ${shortRevision(f.applied)}`);
-    if (f.source?.revision && revisionCommit(f.source.revision) !== f.appliedCommit) parts.push(`source at ${shortRevision(f.source.revision)}`);
     const item = new vscode.TreeItem('Flux', vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = parts.join(' · ');
+    item.description = fluxRowText(f);
     const bad = st.state === 'failed' || st.state === 'stalled';
     item.iconPath = new vscode.ThemeIcon(st.state === 'reconciling' ? 'sync~spin' : bad ? 'error' : st.state === 'suspended' ? 'debug-pause' : 'cloud', bad ? new vscode.ThemeColor('problemsErrorIcon.foreground') : undefined);
     const md = new vscode.MarkdownString();
