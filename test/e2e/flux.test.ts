@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REQUESTED_AT } from '../support/kubesim/controllers/flux';
+import { sessionStep } from '../support/e2eSteps';
 import { repoRoot } from '../support/paths';
 import { RegistryClient, pushSyntheticImage } from '../support/registryClient';
 import { APP, FLUX_SOURCE, fluxRelease, git } from '../support/sandbox/layout';
@@ -80,18 +81,7 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
   });
 
   /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
-  function step(name: string, fn: () => Promise<void>): () => Promise<void> {
-    return async () => {
-      try {
-        await fn();
-      } catch (err) {
-        const file = await wb.screenshot(`FAILED-${name}`).catch(() => '(no screenshot)');
-        const notes = await wb.notifications().catch(() => []);
-        console.log(`  step ${name} failed; screenshot ${file}; notifications: ${JSON.stringify(notes)}`);
-        throw err;
-      }
-    };
-  }
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
 
   async function shot(name: string): Promise<void> {
     await wb.moveMouseAway();

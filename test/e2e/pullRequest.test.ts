@@ -12,11 +12,11 @@
  *      rollout to 1.0.1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gitOut as git, sessionStep } from '../support/e2eSteps';
 import { repoRoot } from '../support/paths';
 import { pushSyntheticImage, RegistryClient } from '../support/registryClient';
 import { SANDBOX_REPOSITORY } from '../support/sandbox/github';
@@ -27,12 +27,6 @@ import { openWorkbench, type Workbench } from '../support/workbench';
 
 const TIMINGS = { scheduleMs: 100, sandboxMs: 150, pullMs: 300, startMs: 200, readyMs: 1200, terminateMs: 300, crashAfterMs: 800, timeFactor: 0.1 };
 const NEXT = '1.0.1';
-
-function git(dir: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 describe('e2e: promote to prod through a pull request, merge it from the tree, follow the rollout', { timeout: 10 * 60_000 }, () => {
   let tmp: string;
@@ -60,18 +54,8 @@ describe('e2e: promote to prod through a pull request, merge it from the tree, f
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  function step(name: string, fn: () => Promise<void>): () => Promise<void> {
-    return async () => {
-      try {
-        await fn();
-      } catch (err) {
-        const file = await wb.screenshot(`FAILED-${name}`).catch(() => '(no screenshot)');
-        const notes = await wb.notifications().catch(() => []);
-        console.log(`  step ${name} failed; screenshot ${file}; notifications: ${JSON.stringify(notes)}`);
-        throw err;
-      }
-    };
-  }
+  /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
 
   async function shot(name: string): Promise<void> {
     await wb.moveMouseAway();
