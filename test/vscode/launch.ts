@@ -26,6 +26,7 @@ import { repoRoot } from '../support/paths';
 import { startVSCodeServer, tailLines, VSCODE_VERSION, type VSCodeServer } from '../support/vscodeServer';
 import { openWorkbench, type Workbench } from '../support/workbench';
 import { appsRun } from './apps/setup';
+import { GIT_IDENTITY } from './fixtureGit';
 import { imagesRun } from './images/setup';
 import { pullRequestsRun } from './pullRequests/setup';
 import { fluxRun } from './flux/setup';
@@ -135,13 +136,6 @@ RUNS.push(pullRequestsRun);
 // Flux (issue 18): Select Kubernetes Context… offers the Flux object that applies the workload
 RUNS.push(fluxRun);
 
-/** CI machines have no global git identity; the extension host commits as this one. */
-export const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
-  GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
-  GIT_COMMITTER_NAME: 'GitOps Pilot Tests',
-  GIT_COMMITTER_EMAIL: 'tests@gitops-pilot.invalid',
-};
 
 export interface LaunchOptions {
   /** overall limit for one run (default 10 min, or $GITOPS_PILOT_VSCODE_TIMEOUT seconds) */

@@ -6,18 +6,12 @@
  * reaches the cluster as it does for real, and the status bar follows it. Images whose tag contains `missing`
  * cannot be pulled (ImagePullBackOff). prod (protected) runs nowhere known.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApplication, createRolledOutDeployment, startKubeSim } from '../../support/kubesim';
 import { startArgoAgent } from '../../support/sandbox/agent';
-import { bareRemote, GIT_IDENTITY, type SuiteRun } from '../launch';
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+import { bareRemote, type SuiteRun } from '../launch';
+import { git } from '../fixtureGit';
 
 export const APPS = ['api', 'web', 'worker'] as const;
 

@@ -13,24 +13,11 @@
  *
  * The simulator's Flux controllers reconcile them from the bare remote before VS Code starts.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createFluxObjects, createRolledOutDeployment, gitRepositoryManifest, helmReleaseManifest, kustomizationManifest, startKubeSim, type KubeSim } from '../../support/kubesim';
 import type { SuiteRun } from '../launch';
-
-const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
-  GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
-  GIT_COMMITTER_NAME: 'GitOps Pilot Tests',
-  GIT_COMMITTER_EMAIL: 'tests@gitops-pilot.invalid',
-};
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+import { GIT_IDENTITY, git } from '../fixtureGit';
 
 function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -5,24 +5,12 @@
  * a bare remote). The extension host gets docker and AWS through user settings and environment variables,
  * as a user would configure them.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defaultDockerCli, ensureBaseImage, removeImages, startDockerd } from '../../support/dockerd';
 import { startEcrStack } from '../../support/ecr/emulator';
 import type { SuiteRun } from '../launch';
-
-const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
-  GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
-  GIT_COMMITTER_NAME: 'GitOps Pilot Tests',
-  GIT_COMMITTER_EMAIL: 'tests@gitops-pilot.invalid',
-};
-
-function git(cwd: string, ...args: string[]): void {
-  const r = spawnSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-}
+import { GIT_IDENTITY, git } from '../fixtureGit';
 
 export const imagesRun: SuiteRun = {
   name: 'images',

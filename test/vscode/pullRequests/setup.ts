@@ -6,29 +6,16 @@
  * way it does for real and the rollout watch after the merge can be seen. The extension gets no token: the
  * suite sets one with "Set Pull Request Token…", as a user does.
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startGitHubEmulator } from '../../support/github/emulator';
 import { createApplication, createRolledOutDeployment, startKubeSim } from '../../support/kubesim';
 import { startArgoAgent } from '../../support/sandbox/agent';
 import type { SuiteRun } from '../launch';
-
-const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
-  GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
-  GIT_COMMITTER_NAME: 'GitOps Pilot Tests',
-  GIT_COMMITTER_EMAIL: 'tests@gitops-pilot.invalid',
-};
+import { GIT_IDENTITY, git } from '../fixtureGit';
 
 export const PILOT_TOKEN = 'ghp_vscodePilotSecret0123456789abcdef';
 export const REVIEWER_TOKEN = 'ghp_vscodeReviewSecret0123456789abcde';
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 export const pullRequestsRun: SuiteRun = {
   name: 'pullRequests',

@@ -6,25 +6,12 @@
  * contains `missing` cannot be pulled (ImagePullBackOff). The extension host gets the kubeconfig through
  * the user setting, as a user would configure it.
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createApplication, createRolledOutDeployment, startKubeSim } from '../../support/kubesim';
 import { startArgoAgent } from '../../support/sandbox/agent';
 import type { SuiteRun } from '../launch';
-
-const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'GitOps Pilot Tests',
-  GIT_AUTHOR_EMAIL: 'tests@gitops-pilot.invalid',
-  GIT_COMMITTER_NAME: 'GitOps Pilot Tests',
-  GIT_COMMITTER_EMAIL: 'tests@gitops-pilot.invalid',
-};
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+import { GIT_IDENTITY, git } from '../fixtureGit';
 
 const REPOSITORY = '127.0.0.1:5000/demo-app';
 
