@@ -81,7 +81,7 @@ describe('e2e: the loop on the Flux sandbox — push, Flux applies the commit, t
   });
 
   /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
-  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn, () => server);
 
   async function shot(name: string): Promise<void> {
     await wb.moveMouseAway();

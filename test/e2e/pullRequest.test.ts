@@ -55,7 +55,7 @@ describe('e2e: promote to prod through a pull request, merge it from the tree, f
   });
 
   /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
-  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn, () => server);
 
   async function shot(name: string): Promise<void> {
     await wb.moveMouseAway();
@@ -75,15 +75,19 @@ describe('e2e: promote to prod through a pull request, merge it from the tree, f
     await shot('staging-at-1.0.1');
   }));
 
-  test('2. Promote to production opens the pull request; main is untouched', { timeout: 120_000 }, step('2', async () => {
+  test('2. Promote to production opens the pull request; main is untouched', { timeout: 180_000 }, step('2', async () => {
     const mainBefore = git(bare(), 'rev-parse', 'main');
     await wb.contextMenu('staging', 'Promote to production');
     await wb.waitForPlaceholder('prod');
     await wb.answerInput('prod', { placeholder: 'prod' });
-    const note = await wb.waitForNotification(/Opened PR #1 · .*for prod/);
+    // the work's end is state (the pull request in the GitHub emulator); then the user is told, in a toast
+    // that hides itself after a while, so read the Notification Center if it already went
+    const github = sandbox.github!.emulator;
+    await wb.until(async () => github.pulls.length > 0, () => 'the pull request in the GitHub emulator', 120_000);
+    const note = await wb.waitForShownNotification(/Opened PR #1 · .*for prod/, Number(process.env.E2E_TOAST_MS ?? 10_000));
     assert.match(note, /promote\(prod\): demo-app 1\.0\.0 -> 1\.0\.1/);
     await shot('pull-request-opened');
-    const pulls = sandbox.github!.emulator.pulls;
+    const pulls = github.pulls;
     assert.equal(pulls.length, 1);
     assert.deepEqual([pulls[0]!.head, pulls[0]!.base, pulls[0]!.state, pulls[0]!.title], ['gitops-pilot/prod', 'main', 'open', 'promote(prod): demo-app 1.0.0 -> 1.0.1']);
     assert.equal(remoteTag('prod', 'gitops-pilot/prod'), NEXT, 'the promotion branch has it');

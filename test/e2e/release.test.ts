@@ -75,7 +75,7 @@ describe('e2e: promote a release of three apps in the real UI on the three-app s
   });
 
   /** A step of the session: on failure, a screenshot of what the user would have seen, and the notifications. */
-  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn);
+  const step = (name: string, fn: () => Promise<void>) => sessionStep(() => wb, name, fn, () => server);
 
   async function shot(name: string, readme?: string): Promise<void> {
     await wb.moveMouseAway();

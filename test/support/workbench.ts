@@ -386,7 +386,7 @@ export class Workbench {
   }
 
   /** Waits for a notification toast whose message matches, and returns its text. */
-  async waitForNotification(message: TextMatch): Promise<string> {
+  async waitForNotification(message: TextMatch, timeoutMs = this.timeoutMs): Promise<string> {
     let seen: string[] = [];
     let found: string | undefined;
     await this.until(
@@ -396,7 +396,37 @@ export class Workbench {
         return found !== undefined;
       },
       () => `a notification ${String(message)}; shown: ${JSON.stringify(seen)}`,
+      timeoutMs,
     );
+    return found!.trim();
+  }
+
+  /**
+   * A notification that was shown, whether still a toast or already in the Notification Center: for a
+   * message that arrives at the end of work the test has seen finish (a toast hides itself after a while,
+   * and a slow machine can take that long between two looks). Looks at the toasts first (up to
+   * `toastMs`; 0: straight to the center), then opens the Notification Center, reads it and closes it again.
+   */
+  async waitForShownNotification(message: TextMatch, toastMs = 10_000): Promise<string> {
+    const inToasts = toastMs > 0 ? await this.waitForNotification(message, toastMs).catch(() => undefined) : undefined;
+    if (inToasts) return inToasts;
+    await this.runCommand('Notifications: Show Notifications');
+    const center = this.page.locator('.notifications-center .notification-list-item-message');
+    let seen: string[] = [];
+    let found: string | undefined;
+    try {
+      await this.until(
+        async () => {
+          seen = await center.allInnerTexts();
+          found = seen.find((n) => matches(n.trim(), message));
+          return found !== undefined;
+        },
+        () => `a notification ${String(message)} in the toasts or the Notification Center; the center shows: ${JSON.stringify(seen)}`,
+        10_000,
+      );
+    } finally {
+      await this.page.locator('.monaco-workbench').press('Escape').catch(() => undefined);
+    }
     return found!.trim();
   }
 

@@ -214,7 +214,11 @@ async function viaServer(ctx: LaunchContext & { userSettings: Record<string, unk
     server = await startVSCodeServer({ workspace: ctx.workspace, env: ctx.env, userSettings: ctx.userSettings, trusted: ctx.trusted, keep: ctx.keep, extensions: ctx.extensions });
     wb = await openWorkbench(server.url({ extensionDevelopmentPath: repoRoot, extensionTestsPath: INDEX }), { suite: `vscode/${ctx.name}`, timeoutMs: 60_000 });
     const outcome = await waitForResults(ctx.resultsFile, ctx.timeoutMs, server);
-    if (outcome === 'done') return undefined;
+    if (outcome === 'done') {
+      // a failed test: what the extension logged is what explains it on a CI machine whose files are gone
+      if (readResults(ctx.resultsFile)?.failed) console.log(`── GitOps Pilot log of ${ctx.name} (tail)\n${tailLines(pilotLog(server), 80)}`);
+      return undefined;
+    }
     const shot = await wb.screenshot('no-results').catch(() => '(no screenshot)');
     return [
       outcome,
@@ -227,6 +231,16 @@ async function viaServer(ctx: LaunchContext & { userSettings: Record<string, unk
     follow.stop();
     await wb?.close();
     await server?.stop();
+  }
+}
+
+/** The extension's own output channel ("GitOps Pilot"), as the server wrote it so far. */
+function pilotLog(server: VSCodeServer): string {
+  const file = server.logFiles().find((f) => f.endsWith('GitOps Pilot.log'));
+  try {
+    return file ? readFileSync(file, 'utf8') : '(no GitOps Pilot log)';
+  } catch {
+    return '(the GitOps Pilot log could not be read)';
   }
 }
 

@@ -32,7 +32,8 @@ suite('many apps in the Environments view', () => {
   /** the status bar's release indicator of an environment, once `ok` holds for it (a guard, not a wait) */
   const releaseIndicator = async (env: string, ok: (i: RolloutItemState) => boolean, what: string): Promise<RolloutItemState> => {
     const find = () => api.rollouts.indicators.find((i) => i.key.startsWith('release:') && i.env === env && ok(i));
-    await until(api.rollouts.onDidChangeIndicators, () => find() !== undefined, what, 60_000);
+    const seen = () => `${what}; the indicators then: ${JSON.stringify(api.rollouts.indicators.map((i) => ({ key: i.key, state: i.state, text: i.text, tooltip: i.tooltip })))}`;
+    await until(api.rollouts.onDidChangeIndicators, () => find() !== undefined, seen, 60_000);
     return find()!;
   };
 
@@ -158,7 +159,7 @@ suite('many apps in the Environments view', () => {
     await vscode.commands.executeCommand('gitopsPilot.promoteAll', 'staging', ['web', 'worker', 'api']);
     assert.equal(git(root, 'log', '-1', '--format=%s'), 'promote(staging): 3 apps from dev');
     const failed = await releaseIndicator('staging', (i) => i.state === 'failed', 'the release into staging to fail');
-    assert.equal(failed.text, '$(error) staging web: ImagePullBackOff');
+    assert.equal(failed.text, '$(error) staging web: ImagePullBackOff', failed.tooltip);
     assert.equal(failed.envId, 'web/staging', 'a click shows the failed app');
     assert.match(failed.tooltip, /^The release into staging failed: web — /);
     // the click: the view selects the app's row (a round trip through the workbench). A tree refresh from the
