@@ -53,7 +53,7 @@ export class PilotError extends Error {
 
   /** One line for a notification or a tree row: where, what, and what to do. */
   toUserString(): string {
-    return this.hint ? `${this.where} ${ensureSentence(this.hint)}` : this.where;
+    return this.hint ? `${ensureSentence(this.where)} ${ensureSentence(this.hint)}` : this.where;
   }
 }
 
