@@ -2,6 +2,11 @@
 // The one test command (`npm test`): builds, type-checks, then runs every tier and prints
 // `N passed, N failed` as its last line. `npm test -- unit integration` runs only those tiers.
 //
+// The tiers run in two lanes at once, unit → integration beside vscode → e2e (together they take about
+// two thirds of the time one after the other: much of each tier waits on processes, git and sockets, and
+// every test waits on state, so a loaded machine slows it and does not fail it). The second lane's output
+// goes to its log files and is printed when the lane ends; `--serial` runs the tiers one after another.
+//
 // Tiers
 //   unit         plain Node, no processes or network (src/core and the CLI's parsing)
 //   integration  real git, docker, registry, aws CLI, kubectl against the project's emulators
@@ -19,6 +24,7 @@ const allTiers = ['unit', 'integration', 'vscode', 'e2e'];
 const tiers = argv.filter((a) => allTiers.includes(a));
 const selected = tiers.length ? tiers : allTiers;
 const grep = argv.find((a) => a.startsWith('--grep='))?.slice('--grep='.length);
+const serial = argv.includes('--serial');
 
 if (argv.includes('--sandbox')) {
   run('node', ['esbuild.mjs']);
@@ -56,7 +62,7 @@ function listTests(dir) {
 }
 
 /** Runs node's test runner on files, streaming spec output and counting from a TAP copy. */
-async function nodeTests(tier, files, extraEnv = {}) {
+async function nodeTests(tier, files, quiet = false) {
   if (!files.length) return { passed: 0, failed: 0, skipped: 0 };
   mkdirSync('out/results', { recursive: true });
   const tap = `out/results/${tier}.tap`;
@@ -68,7 +74,7 @@ async function nodeTests(tier, files, extraEnv = {}) {
     ...(tier === 'unit' ? [] : ['--test-concurrency=1']),
     ...files,
   ];
-  await tee(`out/results/${tier}.log`, spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } }));
+  await tee(`out/results/${tier}.log`, spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }), quiet);
   return countTap(tap);
 }
 
@@ -81,15 +87,15 @@ function countTap(file) {
   return { passed, failed: text ? failed : failed + 1, skipped: num('skipped') + num('todo') };
 }
 
-/** Streams a tier's output to the console and to a log file (a test artifact the secret scan reads). */
-function tee(file, child) {
+/** Streams a tier's output to a log file (a test artifact the secret scan reads) and, unless quiet, the console. */
+function tee(file, child, quiet = false) {
   const log = createWriteStream(file);
   child.stdout.on('data', (d) => {
-    process.stdout.write(d);
+    if (!quiet) process.stdout.write(d);
     log.write(d);
   });
   child.stderr.on('data', (d) => {
-    process.stderr.write(d);
+    if (!quiet) process.stderr.write(d);
     log.write(d);
   });
   return new Promise((resolve) => child.on('close', () => log.end(resolve)));
@@ -105,19 +111,37 @@ async function main() {
   run('node', ['esbuild.mjs', '--tests']);
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
   const totals = { passed: 0, failed: 0, skipped: 0 };
+  const results = new Map();
+  const runTier = async (tier, quiet) => {
+    const started = Date.now();
+    const r = tier === 'vscode' ? await runScript('out/test/vscode/launch.js', quiet) : await nodeTests(tier, listTests(`out/test/${tier}`), quiet);
+    results.set(tier, { ...r, seconds: (Date.now() - started) / 1000 });
+  };
+  const lane = async (tiers, quiet) => {
+    for (const tier of tiers) {
+      await runTier(tier, quiet);
+      if (quiet) {
+        // the second lane's output, whole, once its tier is over (it went to the log file meanwhile)
+        const log = `out/results/${tier}.log`;
+        console.log(`\n── ${tier} (ran beside the other lane; also in ${log}) ──`);
+        if (existsSync(log)) process.stdout.write(readFileSync(log));
+      }
+    }
+  };
+  if (serial) await lane(selected, false);
+  else {
+    const first = selected.filter((t) => t === 'unit' || t === 'integration');
+    const second = selected.filter((t) => t === 'vscode' || t === 'e2e');
+    // with one lane empty, the other streams as usual
+    await Promise.all([lane(first, false), lane(second, first.length > 0)]);
+  }
   const lines = [];
   for (const tier of selected) {
-    const started = Date.now();
-    let r;
-    if (tier === 'vscode') {
-      r = await runScript('out/test/vscode/launch.js');
-    } else {
-      r = await nodeTests(tier, listTests(`out/test/${tier}`));
-    }
+    const r = results.get(tier);
     totals.passed += r.passed;
     totals.failed += r.failed;
     totals.skipped += r.skipped ?? 0;
-    lines.push(`${tier.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped ?? 0).padStart(3)} skipped  ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    lines.push(`${tier.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped ?? 0).padStart(3)} skipped  ${r.seconds.toFixed(1)} s`);
   }
   // every log line, CLI output and artifact of the run, scanned for the secrets the emulators handed out
   const scan = spawnSync(process.execPath, ['out/test/support/secretScan.js'], { encoding: 'utf8' });
@@ -131,11 +155,11 @@ async function main() {
 }
 
 /** Tiers with their own launcher print a JSON result file path on their last stdout line. */
-async function runScript(script) {
+async function runScript(script, quiet = false) {
   if (!existsSync(script)) return { passed: 0, failed: 1 };
   const resultFile = `out/results/${script.split('/').slice(-2, -1)[0]}.json`;
   mkdirSync('out/results', { recursive: true });
-  await tee(`${resultFile.replace(/\.json$/, '')}.log`, spawn(process.execPath, ['--enable-source-maps', script, `--results=${resultFile}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  await tee(`${resultFile.replace(/\.json$/, '')}.log`, spawn(process.execPath, ['--enable-source-maps', script, `--results=${resultFile}`], { stdio: ['ignore', 'pipe', 'pipe'] }), quiet);
   if (!existsSync(resultFile)) return { passed: 0, failed: 1 };
   const r = JSON.parse(readFileSync(resultFile, 'utf8'));
   return { passed: r.passed ?? 0, failed: r.failed ?? 1, skipped: r.skipped ?? 0 };
