@@ -38,6 +38,11 @@ export const promote: CliCommand = {
     // the same gates as the editor's: one decision in the core
     const gated: Pick<OperationContext, 'gates'> = f.force ? {} : { gates: (a, b) => cluster.gates(project, b, a) };
     try {
+      // --force skips the source-health check, never a gate: of the one target, or of any app a release moves
+      const gatedTarget = f.force ? project.environments.find((e) => (e.name === f.to || e.id === f.to) && e.gates) : undefined;
+      if (gatedTarget) {
+        throw inputError('cli.badFlag', `--force does not skip the gates of ${gatedTarget.name}`, { hint: 'Override them with --override-gate REASON: the reason is recorded in the commit' });
+      }
       // issue 15: a release of several apps in one commit
       if (f.all || apps.length) return await runReleasePromote({ ...operationContext(project, io, pushMode(f, releaseTarget(project, f.to!))), ...gated }, io, { from: f.from!, to: f.to!, all: f.all, apps, yes: f.yes, json: f.json, ...(f['override-gate'] !== undefined ? { overrideGate: f['override-gate'] } : {}) });
       if (needsAppChoice(operationContext(project, io, false), f.from!, f.to!)) {
@@ -45,9 +50,6 @@ export const promote: CliCommand = {
       }
       const from = requireEnv(project, f.from!, '--from');
       const to = requireEnv(project, f.to!, '--to');
-      if (f.force && to.gates) {
-        throw inputError('cli.badFlag', `--force does not skip the gates of ${to.name}`, { hint: 'Override them with --override-gate REASON: the reason is recorded in the commit' });
-      }
       const push = pushMode(f, to);
       const ctx: OperationContext = { ...operationContext(project, io, push), ...gated };
       const { result, pr } = await deployMaybeThroughPullRequest(project, io, push, () =>
