@@ -56,10 +56,10 @@ export interface ReleaseWatchRequest {
   readonly key: string;
   readonly envName: string;
   readonly projectRoot: string;
-  readonly apps: readonly (WatchRequest & { readonly app: string })[];
+  readonly apps: readonly (WatchRequest & { readonly app: string; readonly rollsBackOnFailure?: boolean })[];
   /** moved apps that run on no known cluster: named in the tooltip */
   readonly notFollowed?: readonly string[];
-  /** each app's watch as it ends (done, failed, timed out); not called for watches stopped by the release's end */
+  /** each app's watch as it ends (done, failed, timed out); not called for watches stopped by the release's failure */
   readonly onAppEnd?: (app: WatchRequest & { readonly app: string }, p: RolloutProgress) => void;
 }
 
@@ -165,7 +165,7 @@ export class RolloutStatusBar implements vscode.Disposable {
     this.remove(req.key);
     // an app watched alone before is now followed by the release's indicator
     for (const a of req.apps) this.remove(a.key);
-    const tally = new ReleaseRolloutTally(req.envName, req.apps.map((a): ReleaseApp => ({ app: a.app, key: a.key, envId: a.envId })));
+    const tally = new ReleaseRolloutTally(req.envName, req.apps.map((a): ReleaseApp => ({ app: a.app, key: a.key, envId: a.envId, ...(a.rollsBackOnFailure ? { rollsBackOnFailure: true } : {}) })));
     const item = vscode.window.createStatusBarItem(`gitopsPilot.rollout.${req.key}`, vscode.StatusBarAlignment.Left, 50);
     item.name = `GitOps Pilot: release into ${req.envName}`;
     const abort = new AbortController();
@@ -185,27 +185,33 @@ export class RolloutStatusBar implements vscode.Disposable {
     show(tally.snapshot);
     item.show();
     this.log.info(`following the release into ${req.envName}: ${req.apps.map((a) => a.app).join(', ')}`);
+    // one signal per app: after the release failed, the tally says which watches stop (see stopFollowing)
+    const appAborts = new Map(req.apps.map((a) => [a.key, new AbortController()]));
+    abort.signal.addEventListener('abort', () => appAborts.forEach((c) => c.abort()), { once: true });
+    const stopUnneeded = () => {
+      for (const a of tally.stopFollowing) appAborts.get(a.key)?.abort();
+    };
     const watches = req.apps.map((a) =>
       watchRollout(this.session(), a.target, {
         expect: a.expect,
         timeoutMs: a.timeoutMs,
-        signal: abort.signal,
+        signal: appAborts.get(a.key)!.signal,
         onUpdate: (p) => show(tally.update(a.key, p)),
         ...(a.healthUrl ? { healthUrl: a.healthUrl } : {}),
       }).then(
         (p) => {
-          if (abort.signal.aborted) return;
+          if (appAborts.get(a.key)!.signal.aborted) return;
           show(tally.update(a.key, p));
           this.log.info(`rollout of ${a.app} in ${req.envName}: ${p.state} — ${p.message}`);
           req.onAppEnd?.(a, p);
-          // the first failure ends the release: the other apps are no longer followed
-          if (tally.finished) abort.abort();
+          // the first failure ends the release: the other apps are no longer followed (but for onFailure: rollback)
+          stopUnneeded();
         },
         (err: unknown) => {
-          if (!isCancelled(err) && !abort.signal.aborted) {
+          if (!isCancelled(err) && !appAborts.get(a.key)!.signal.aborted) {
             this.log.error(`watching the rollout of ${a.app} in ${req.envName} failed`, err);
             show(tally.update(a.key, { state: 'failed', reason: 'watch failed', message: err instanceof Error ? err.message : String(err) }));
-            if (tally.finished) abort.abort();
+            stopUnneeded();
           }
         },
       ),

@@ -11,6 +11,8 @@ export interface ReleaseApp {
   /** the app environment's entryKey (what the tree and a click-through name it by) */
   readonly key: string;
   readonly envId: string;
+  /** `onFailure: rollback`: its own failure is rolled back, so its watch goes on after another app failed */
+  readonly rollsBackOnFailure?: boolean;
 }
 
 export interface AppRolloutUpdate {
@@ -53,7 +55,7 @@ export class ReleaseRolloutTally {
     if (!app) return this.snapshot;
     const before = this.states.get(key);
     // a final word (done, failed, timed out) is not taken back by a late update
-    if (before && (before.state === 'done' || before.state === 'failed' || before.state === 'timeout')) return this.snapshot;
+    if (before && isFinal(before.state)) return this.snapshot;
     this.states.set(key, u);
     if (!this.first && (u.state === 'failed' || u.state === 'timeout')) {
       const reason = u.state === 'timeout' ? 'timed out' : u.reason && !u.reason.startsWith('kube.') ? u.reason : 'failed';
@@ -64,6 +66,16 @@ export class ReleaseRolloutTally {
 
   get finished(): boolean {
     return this.snapshot.state !== 'progressing';
+  }
+
+  /**
+   * The apps whose watch is no longer needed: after the first failure the release has failed, so every app
+   * still rolling out stops being followed, except one with `onFailure: rollback`, whose own failure must
+   * still be seen (and rolled back) when it comes.
+   */
+  get stopFollowing(): readonly ReleaseApp[] {
+    if (!this.first) return [];
+    return this.apps.filter((a) => !a.rollsBackOnFailure && !isFinal(this.states.get(a.key)?.state));
   }
 
   get snapshot(): ReleaseRolloutSnapshot {
@@ -78,6 +90,10 @@ export class ReleaseRolloutTally {
     });
     return { state, ready, moved, ...(this.first ? { failure: this.first } : {}), focus, lines };
   }
+}
+
+function isFinal(state: RolloutWatchState | undefined): boolean {
+  return state === 'done' || state === 'failed' || state === 'timeout';
 }
 
 /** The status bar's words: `$(sync~spin) prod 7/11`, `$(check) prod 11/11`, `$(error) prod api: ImagePullBackOff`. */

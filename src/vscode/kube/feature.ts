@@ -150,7 +150,7 @@ export function createRolloutFeature(o: { log: Log; settings: Settings; kube: Ku
           notFollowed.push(app);
           continue;
         }
-        apps.push({ app, result: r, key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, expect: r.after, timeoutMs: timeoutMs(), ...(entry.env.healthUrl ? { healthUrl: entry.env.healthUrl } : {}) });
+        apps.push({ app, result: r, key: entryKey(entry), envId: entry.env.id, envName: entry.env.name, projectRoot: entry.project.root, target, expect: r.after, timeoutMs: timeoutMs(), ...(entry.env.healthUrl ? { healthUrl: entry.env.healthUrl } : {}), ...(entry.env.onFailure === 'rollback' ? { rollsBackOnFailure: true } : {}) });
       }
       if (!apps.length) return Promise.resolve(undefined);
       const { projectRoot } = apps[0]!;

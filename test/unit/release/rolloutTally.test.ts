@@ -42,6 +42,23 @@ describe('following a release rollout in the status bar', () => {
     assert.match(r.tooltip, /^api: done$/m);
   });
 
+  test('after the first failure the apps still rolling out stop being followed, but for onFailure: rollback ones', () => {
+    const t = new ReleaseRolloutTally('prod', apps.map((a) => ({ ...a, rollsBackOnFailure: a.app === 'worker' })));
+    assert.equal(t.stopFollowing.length, 0, 'nothing stops while the release rolls out');
+    t.update(key('api'), { state: 'progressing' });
+    t.update(key('web'), { state: 'failed', reason: 'ImagePullBackOff', message: 'cannot pull' });
+    assert.deepEqual(t.stopFollowing.map((a) => a.app), ['api'], 'api is no longer needed; worker rolls back its own failure');
+    // worker's own failure still comes through (its watch went on): the tooltip says it, the first failure stays
+    const s = t.update(key('worker'), { state: 'failed', reason: 'CrashLoopBackOff', message: 'worker crashes' });
+    assert.equal(s.failure?.app.app, 'web');
+    assert.match(releaseIndicator('prod', s).tooltip, /^worker: failed — worker crashes$/m);
+    assert.deepEqual(t.stopFollowing.map((a) => a.app), ['api']);
+    const done = new ReleaseRolloutTally('prod', apps.slice(0, 2));
+    done.update(key('api'), { state: 'done' });
+    done.update(key('web'), { state: 'done' });
+    assert.equal(done.stopFollowing.length, 0, 'a release that is done has nothing left to stop');
+  });
+
   test('a timeout is a failure; an error code is not shown as the reason', () => {
     const t = new ReleaseRolloutTally('staging', apps.slice(0, 2));
     assert.equal(releaseIndicator('staging', t.update(key('web'), { state: 'timeout', message: 'timed out after 10m' })).text, '$(error) staging web: timed out');

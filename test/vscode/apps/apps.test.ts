@@ -37,6 +37,16 @@ suite('many apps in the Environments view', () => {
     return find()!;
   };
 
+  /** the model declares `tag` for the app environment `id` (after a commit here, in a terminal or by the extension) */
+  const declared = (id: string, tag: string, what: string) =>
+    until(api.environments.onDidChange, () => {
+      const e = api.environments.find(id);
+      return e?.file.ok === true && e.file.declared.tag === tag;
+    }, () => {
+      const f = api.environments.find(id)?.file;
+      return `${what}: ${id} declares ${tag}; it declares ${f?.ok ? f.declared.tag : 'nothing readable'}; the last commits: ${git(root, 'log', '-3', '--format=%s')}`;
+    }, 60_000);
+
   suiteSetup(async () => {
     root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     await vscode.commands.executeCommand('gitopsPilot.environments.focus');
@@ -171,5 +181,35 @@ suite('many apps in the Environments view', () => {
       if (shown || attempt === 3) break;
     }
     assert.ok(selected(), 'web/staging revealed and selected');
+    // staging has onFailure: rollback: web, and web alone, goes back to what it ran before the release
+    await declared('web/staging', '2.0.0', 'web rolled back automatically');
+    const apiStaging = api.environments.find('api/staging')?.file;
+    assert.equal(apiStaging?.ok ? apiStaging.declared.tag : undefined, '1.1.0', 'api rolled out: kept');
+  });
+
+  test('onFailure: rollback in a release: EVERY app whose rollout fails is rolled back, not only the first to fail', async function () {
+    this.timeout(120_000);
+    const head = git(root, 'rev-parse', 'HEAD');
+    for (const [app, tag] of [['api', '1.2.0-missing'], ['worker', '3.2.0-missing']] as const) {
+      const file = join(root, `envs/dev/${app}.yaml`);
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/tag: "[^"]+"/, `tag: "${tag}"`));
+    }
+    git(root, 'commit', '-qam', 'dev: api and worker that cannot be pulled');
+    await vscode.commands.executeCommand('gitopsPilot.refreshEnvironments');
+    await declared('worker/dev', '3.2.0-missing', 'the model to read dev again');
+    await declared('api/dev', '1.2.0-missing', 'the model to read dev again');
+    await vscode.commands.executeCommand('gitopsPilot.promoteAll', 'staging', ['api', 'worker']);
+    const release = git(root, 'rev-parse', 'HEAD');
+    assert.equal(git(root, 'log', '-1', '--format=%s'), 'promote(staging): 2 apps from dev');
+    await releaseIndicator('staging', (i) => i.state === 'failed', 'the release into staging to fail');
+    // both fail with ImagePullBackOff; the first failure fails the release, the other is still followed and rolled back too
+    await declared('api/staging', '1.1.0', 'api rolled back automatically');
+    await declared('worker/staging', '3.1.0', 'worker rolled back automatically');
+    const after = git(root, 'log', '--format=%s', `${release}..HEAD`).split('\n').sort();
+    assert.equal(after.length, 2, `one rollback commit per failed app: ${JSON.stringify(after)}`);
+    assert.match(after[0]!, /^rollback\(staging\): api 1\.2\.0-missing -> 1\.1\.0$/);
+    assert.match(after[1]!, /^rollback\(staging\): worker 3\.2\.0-missing -> 3\.1\.0$/);
+    assert.ok(git(root, 'rev-list', '--count', `${head}..HEAD`) === '4', 'dev commit, release, two rollbacks');
+    assert.equal(git(remote, 'rev-parse', 'main'), git(root, 'rev-parse', 'HEAD'), 'pushed');
   });
 });

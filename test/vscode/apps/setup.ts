@@ -4,7 +4,8 @@
  * where staging runs: the Kubernetes simulator with a Deployment and an Argo CD Application per app, and the
  * sandbox's Argo-CD-like agent auto-syncing staging from the bare remote — so a release promoted in the editor
  * reaches the cluster as it does for real, and the status bar follows it. Images whose tag contains `missing`
- * cannot be pulled (ImagePullBackOff). prod (protected) runs nowhere known.
+ * cannot be pulled (ImagePullBackOff); staging rolls back an app whose rollout fails (onFailure: rollback).
+ * prod (protected) runs nowhere known.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ environments:
     cluster: { context: kubesim, namespace: staging }
     workload: deployment/{app}
     argocd: { application: "{app}-staging", namespace: argocd }
+    onFailure: rollback
   - name: prod
     file: envs/prod/{app}.yaml
     promoteFrom: staging
