@@ -465,8 +465,17 @@ export class Workbench {
   /** Clicks a button of the open modal dialog ("Cancel" included) and waits for it to close. */
   async clickDialogButton(label: string): Promise<void> {
     const box = this.page.locator('.monaco-dialog-box');
+    const clicked = await this.dialog();
     await box.locator('.dialog-buttons .monaco-button', { hasText: exact(label) }).first().click();
-    await box.first().waitFor({ state: 'hidden' });
+    // closed: no dialog, or already the next one (a flow may ask again at once, faster than a look sees the gap)
+    let now: Awaited<ReturnType<Workbench['dialog']>>;
+    await this.until(
+      async () => {
+        now = await this.dialog();
+        return !now || now.message !== clicked?.message || now.detail !== clicked?.detail;
+      },
+      () => `the dialog ${JSON.stringify(clicked?.message)} to close after "${label}"; shown: ${JSON.stringify(now ?? 'none')}`,
+    );
   }
 
   /** The active editor (path from its tab, cursor from the status bar), or undefined when none. */
