@@ -1,13 +1,21 @@
 import { inputError } from '../../core/errors';
 import { pickEnvironment } from '../pick';
 import { openInBrowser } from '../pullRequests/feature';
+import { releaseOf } from '../views/environments/nodes';
 import type { CommandDef } from './types';
 
-/** Open in Browser on an environment with a promotion pull request (or its Pull request row). */
+/** Open in Browser on an environment with a promotion pull request (or its Pull request row), or on a release's. */
 export const openPullRequest: CommandDef = {
   id: 'gitopsPilot.openPullRequest',
   async run(s, node) {
     const model = s.workspace.pullRequests;
+    const release = releaseOf(node);
+    if (release) {
+      const pr = model?.currentRelease({ project: release.projectEntry.project, name: release.group.name });
+      if (!pr) throw inputError('pr.none', `${release.group.name} has no release pull request yet`, { hint: `Promote All to ${release.group.name}: that opens one` });
+      await openInBrowser(pr.url);
+      return;
+    }
     const entry = await pickEnvironment(s, node, { placeHolder: 'Open the pull request of which environment?', filter: (e) => model?.current(e) !== undefined });
     const pr = model?.current(entry);
     if (!pr) {
