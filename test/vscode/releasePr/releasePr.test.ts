@@ -146,4 +146,29 @@ suite('a release through its pull request: Promote All to prod opens one, the pr
     await until(api.rollouts.onDidChangeIndicators, () => find() !== undefined, seen, 90_000);
     assert.equal(find()!.text, '$(check) prod 3/3');
   });
+
+  test('Roll Back Release on the first release\'s History row goes through the release pull request too: a new one, nothing deployed', async () => {
+    const first = git(root, 'log', '-1', '--format=%H', '--grep=^promote(prod): 2 apps from staging', 'main');
+    assert.ok(first, 'the first release commit is on main since the merge');
+    const entry = api.environments.find('api/prod')!;
+    await api.workspace.history.get(entry.env);
+    const apiRow = await row('api', (await row('prod')).node);
+    const history = await row('History', apiRow.node);
+    const record = (await rows(history.node)).find((r) => (r.node as { record?: { sha: string } }).record?.sha === first);
+    assert.ok(record, "the release is in api/prod's History");
+    assert.match(String(record.item.contextValue), /;release;/);
+    const mainBefore = git(remote, 'rev-parse', 'main');
+    await vscode.commands.executeCommand('gitopsPilot.rollBackRelease', record.node);
+    const pulls = await github('GET', '/repos/acme/gitops/pulls?state=all');
+    assert.equal(pulls.length, 2, 'the merged one and a new one');
+    const opened = pulls.find((p: { number: number }) => p.number === 2);
+    assert.equal(opened.state, 'open');
+    assert.equal(opened.head.ref, RELEASE_BRANCH);
+    assert.equal(opened.title, `rollback(prod): 2 apps of ${first.slice(0, 7)}`);
+    assert.deepEqual(git(remote, 'diff', '--name-only', `main..${RELEASE_BRANCH}`).split('\n').sort(), ['envs/prod/api.yaml', 'envs/prod/web.yaml']);
+    assert.equal(git(remote, 'rev-parse', 'main'), mainBefore, 'nothing went to main');
+    assert.equal(git(root, 'status', '--porcelain'), '');
+    await until(onPr, () => release()?.number === 2 && release()?.state === 'open', 'the prod row to follow the new release pull request');
+    assert.match(String((await row('prod')).item.description), / · release PR #2\b/);
+  });
 });
