@@ -112,6 +112,11 @@ export class RefreshManager extends DisposableOwner {
     return this.workspace.pullRequestChanged(env, pr).catch((err: unknown) => this.log.error('refresh of a pull request failed', err));
   }
 
+  /** The same for the release pull request of an environment of several apps. */
+  releasePullRequestChanged(projectRoot: string, name: string, pr?: PullRequest): Promise<void> {
+    return this.workspace.releasePullRequestChanged(projectRoot, name, pr).catch((err: unknown) => this.log.error('refresh of a release pull request failed', err));
+  }
+
   /** A pull-request token was set or removed in this window. */
   pullRequestTokenChanged(): Promise<void> {
     return this.workspace.pullRequestTokenChanged().catch((err: unknown) => this.log.error('refresh after a token change failed', err));

@@ -29,6 +29,7 @@ import { appsRun } from './apps/setup';
 import { GIT_IDENTITY } from './fixtureGit';
 import { imagesRun } from './images/setup';
 import { pullRequestsRun } from './pullRequests/setup';
+import { releasePrRun } from './releasePr/setup';
 import { fluxRun } from './flux/setup';
 import { rolloutRun } from './rollout/setup';
 import type { SuiteResults } from './index';
@@ -132,6 +133,9 @@ RUNS.push(rolloutRun);
 
 // Pull requests (issue 17): the GitHub emulator over the workspace's bare remote, prod through pull requests
 RUNS.push(pullRequestsRun);
+
+// A release (issue 15) through its one pull request (issue 17): Promote All into prod, the group row's PR, Merge
+RUNS.push({ ...releasePrRun, workspace: join(repoRoot, 'test/fixtures/workspaces/many-apps') });
 
 // Flux (issue 18): Select Kubernetes Context… offers the Flux object that applies the workload
 RUNS.push(fluxRun);

@@ -22,14 +22,58 @@ export interface MergedDeployment {
 
 export async function mergedDeployment(s: PullRequestSession, env: Environment, pr: PullRequest, before: ImageRef, git: GitOptions): Promise<MergedDeployment> {
   if (pr.state !== 'merged') throw new PilotError('pr.notMerged', `${env.name}: the pull request is ${pr.state}, not merged`);
+  const { repo, commit, remote, localUpdated, localNote } = await catchUp(s, env.gitopsRoot, pr, git);
+  const after = (await declaredAt(repo, commit, env, before.repository)) ?? {};
+  const result: OperationResult = { status: 'pushed', commit, pushedTo: s.base, remote, attempts: 1, message: pr.title, repoRoot: repo.root, env, before, after };
+  return { result, localUpdated, ...(localNote ? { localNote } : {}) };
+}
+
+export interface MergedRelease {
+  /** one deployment per app the merge moved (its image at the merge differs from the one before it) */
+  readonly results: readonly OperationResult[];
+  readonly localUpdated: boolean;
+  readonly localNote?: string;
+}
+
+/**
+ * The same after a release's pull request (several apps in one commit) was merged: one fetch and catch-up,
+ * then each app whose image the merge changed — before: what the target declared just before the merge (its
+ * first parent), else what the caller last read — as its own deployment, for the after-deploy hooks and the
+ * status bar's release indicator (`prod 2/3`).
+ */
+export async function mergedRelease(s: PullRequestSession, apps: readonly { readonly env: Environment; readonly before: ImageRef }[], pr: PullRequest, git: GitOptions): Promise<MergedRelease> {
+  if (pr.state !== 'merged') throw new PilotError('pr.notMerged', `the release pull request #${pr.number} is ${pr.state}, not merged`);
+  if (!apps.length) return { results: [], localUpdated: false };
+  const { repo, commit, remote, localUpdated, localNote } = await catchUp(s, apps[0]!.env.gitopsRoot, pr, git);
+  const results: OperationResult[] = [];
+  for (const { env, before: known } of apps) {
+    const before = (await declaredAt(repo, commit && `${commit}^`, env, known.repository)) ?? known;
+    const after = await declaredAt(repo, commit, env, before.repository);
+    if (!after || (after.tag === before.tag && after.digest === before.digest && after.repository === before.repository)) continue;
+    results.push({ status: 'pushed', commit, pushedTo: s.base, remote, attempts: 1, message: pr.title, repoRoot: repo.root, env, before, after });
+  }
+  return { results, localUpdated, ...(localNote ? { localNote } : {}) };
+}
+
+/** The image a file declares at a commit (the repository from `repository` when the file names none); undefined when it cannot be read. */
+async function declaredAt(repo: GitRepo, commit: string | undefined, env: Environment, repository: string | undefined): Promise<ImageRef | undefined> {
+  const text = commit ? await repo.showFile(commit, env.file).catch(() => undefined) : undefined;
+  if (text === undefined) return undefined;
+  try {
+    const d = readDeclaredImage(text, env.file, env.locator);
+    return { repository: d.repository ?? repository, tag: d.tag, digest: d.digest };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fetches the target branch and fast-forwards the clone when it is on it with nothing of its own; the merge commit. */
+async function catchUp(s: PullRequestSession, gitopsRoot: string, pr: PullRequest, git: GitOptions) {
   const remote = s.project.gitops.remote;
-  const repo = await GitRepo.open(env.gitopsRoot, git);
+  const repo = await GitRepo.open(gitopsRoot, git);
   await repo.fetch(remote, s.base);
   const upstream = `refs/remotes/${remote}/${s.base}`;
   const commit = pr.mergeCommit ?? (await repo.resolve(upstream));
-  const text = commit ? await repo.showFile(commit, env.file) : undefined;
-  const declared = text !== undefined ? readDeclaredImage(text, env.file, env.locator) : undefined;
-  const after: ImageRef = declared ? { repository: declared.repository ?? before.repository, tag: declared.tag, digest: declared.digest } : {};
   let localUpdated = false;
   let localNote: string | undefined;
   const branch = await repo.symbolicBranch();
@@ -46,6 +90,5 @@ export async function mergedDeployment(s: PullRequestSession, env: Environment, 
       }
     }
   }
-  const result: OperationResult = { status: 'pushed', commit, pushedTo: s.base, remote, attempts: 1, message: pr.title, repoRoot: repo.root, env, before, after };
-  return { result, localUpdated, ...(localNote ? { localNote } : {}) };
+  return { repo, commit, remote, localUpdated, localNote };
 }

@@ -1,15 +1,18 @@
 /**
  * The promotion pull requests of the environments that change only through review (`pushMode:
- * pull-request`): for each, the open one (else the newest), as the host says. One session (host, repository,
+ * pull-request`): for each, the open one (else the newest), as the host says; and, in a project of several
+ * apps, the release pull request of each such environment (`prod`: several apps in one commit, from
+ * gitops-pilot/prod/_release), read the same way. One session (host, repository,
  * token) per project, made when first needed and dropped when it fails or the token changes. Reads are
  * coalesced per environment (a read asked for while one runs runs once more after it). The Workspace decides
  * when to read (view shown, window focused, our own actions, an interval while one is open); the tree renders
  * `state()`. No `vscode` import.
  */
+import { groupByEnvironment } from '../apps/matrix';
 import type { Project } from '../config/model';
 import { toPilotError, type PilotError } from '../errors';
 import type { Logger } from '../log';
-import { findPromotion, pullRequestEnvironments, type PullRequestSession } from '../pullRequests/flow';
+import { findPromotion, findReleasePromotion, pullRequestEnvironments, type PullRequestSession } from '../pullRequests/flow';
 import type { PullRequest } from '../pullRequests/types';
 import { Emitter, type Event } from '../util/events';
 import type { EnvironmentEntry, EnvironmentsModel } from './environments';
@@ -29,6 +32,34 @@ export interface PullRequestsModelOptions {
   /** false in Restricted Mode: nothing is read (git runs, a token is sent) */
   readonly enabled: () => boolean;
   readonly log?: Logger;
+}
+
+/** An environment of a multi-app project (`prod`) whose releases go through one pull request. */
+export interface ReleaseTarget {
+  readonly project: Project;
+  /** the environment's name, shared by its apps' environments (`api/prod`, `web/prod`) */
+  readonly name: string;
+}
+
+/** How the model (and its onDidChange) names a release's pull request; never equal to an entryKey. */
+export function releaseKey(t: { readonly project: Pick<Project, 'root'>; readonly name: string }): string {
+  return `release:${t.project.root}:${t.name}`;
+}
+
+export function isReleaseKey(key: string): boolean {
+  return key.startsWith('release:');
+}
+
+/** What is read: an environment's (or one app's) promotion pull request, or a release's. */
+interface Subject {
+  readonly key: string;
+  readonly project: Project;
+  readonly label: string;
+  find(s: PullRequestSession): Promise<PullRequest | undefined>;
+}
+
+function current(s: PullRequestStatus | undefined): PullRequest | undefined {
+  return s?.kind === 'loaded' ? s.pr : s?.kind === 'loading' || s?.kind === 'failed' ? s.last : undefined;
 }
 
 interface Read {
@@ -51,6 +82,13 @@ export class PullRequestsModel {
     return pullRequestEnvironments(this.o.environments.environments);
   }
 
+  /** The environments of multi-app projects whose releases go through a pull request (one of their apps' environments has pushMode: pull-request). */
+  get releases(): ReleaseTarget[] {
+    return this.o.environments.projects.flatMap((p) =>
+      (groupByEnvironment(p)?.groups ?? []).filter((g) => pullRequestEnvironments(g.entries).length > 0).map((g) => ({ project: p.project, name: g.name })),
+    );
+  }
+
   /** undefined for an environment that does not change through a pull request */
   state(entry: Pick<EnvironmentEntry, 'env' | 'project'>): PullRequestStatus | undefined {
     if (entry.env.pushMode !== 'pull-request') return undefined;
@@ -59,13 +97,24 @@ export class PullRequestsModel {
 
   /** The pull request last read for an environment (also while it is read again or after a failed read). */
   current(entry: Pick<EnvironmentEntry, 'env' | 'project'>): PullRequest | undefined {
-    const s = this.state(entry);
-    return s?.kind === 'loaded' ? s.pr : s?.kind === 'loading' || s?.kind === 'failed' ? s.last : undefined;
+    return current(this.state(entry));
   }
 
-  /** Whether any environment has an open pull request (the Workspace then reads them on an interval). */
+  /** The release pull request of an environment of several apps; undefined when its releases do not go through one. */
+  releaseState(t: ReleaseTarget): PullRequestStatus | undefined {
+    const key = releaseKey(t);
+    if (!this.releases.some((r) => releaseKey(r) === key)) return undefined;
+    return this.states.get(key) ?? { kind: 'idle' };
+  }
+
+  /** The release pull request last read (also while it is read again or after a failed read). */
+  currentRelease(t: ReleaseTarget): PullRequest | undefined {
+    return current(this.releaseState(t));
+  }
+
+  /** Whether any environment or release has an open pull request (the Workspace then reads them on an interval). */
   get hasOpen(): boolean {
-    return this.entries.some((e) => this.current(e)?.state === 'open');
+    return this.entries.some((e) => this.current(e)?.state === 'open') || this.releases.some((r) => this.currentRelease(r)?.state === 'open');
   }
 
   /** The session for a project's host (made once; made again after a failure or `forgetSessions`). */
@@ -86,20 +135,34 @@ export class PullRequestsModel {
     this.sessions.clear();
   }
 
-  /** Reads the pull requests of these environments (default: all), and resolves when they are read. */
-  async refresh(entries: readonly EnvironmentEntry[] = this.entries): Promise<void> {
+  /**
+   * Reads the pull requests of these environments and releases, and resolves when they are read. Neither
+   * given: every environment's and every release's; one given: only those.
+   */
+  async refresh(entries?: readonly EnvironmentEntry[], releases?: readonly ReleaseTarget[]): Promise<void> {
     if (!this.o.enabled()) return;
-    await Promise.all(pullRequestEnvironments(entries).map((e) => this.read(e)));
+    const all = entries === undefined && releases === undefined;
+    const subjects = [
+      ...pullRequestEnvironments(entries ?? (all ? this.entries : [])).map((e) => this.entrySubject(e)),
+      ...(releases ?? (all ? this.releases : [])).filter((r) => this.releaseState(r) !== undefined).map((r) => this.releaseSubject(r)),
+    ];
+    await Promise.all(subjects.map((s) => this.read(s)));
   }
 
-  /** Reads the environments never read yet (new environments after a reload). */
+  /** Reads the environments and releases never read yet (new environments after a reload). */
   async refreshIdle(): Promise<void> {
-    await this.refresh(this.entries.filter((e) => this.state(e)?.kind === 'idle'));
+    await this.refresh(
+      this.entries.filter((e) => this.state(e)?.kind === 'idle'),
+      this.releases.filter((r) => this.releaseState(r)?.kind === 'idle'),
+    );
   }
 
-  /** Reads the environments whose pull request is open (the interval). */
+  /** Reads the environments and releases whose pull request is open (the interval). */
   async refreshOpen(): Promise<void> {
-    await this.refresh(this.entries.filter((e) => this.current(e)?.state === 'open'));
+    await this.refresh(
+      this.entries.filter((e) => this.current(e)?.state === 'open'),
+      this.releases.filter((r) => this.currentRelease(r)?.state === 'open'),
+    );
   }
 
   /** What an action of ours (open, update, merge) got back from the host: shown at once. */
@@ -107,8 +170,21 @@ export class PullRequestsModel {
     this.update(entryKey(entry), { kind: 'loaded', pr });
   }
 
-  private read(entry: EnvironmentEntry): Promise<void> {
-    const key = entryKey(entry);
+  /** The same for a release's pull request. */
+  setRelease(t: ReleaseTarget, pr: PullRequest): void {
+    this.update(releaseKey(t), { kind: 'loaded', pr });
+  }
+
+  private entrySubject(entry: EnvironmentEntry): Subject {
+    return { key: entryKey(entry), project: entry.project, label: entry.env.id, find: (s) => findPromotion(s, entry.env) };
+  }
+
+  private releaseSubject(t: ReleaseTarget): Subject {
+    return { key: releaseKey(t), project: t.project, label: `the release to ${t.name}`, find: (s) => findReleasePromotion(s, t.name) };
+  }
+
+  private read(subject: Subject): Promise<void> {
+    const key = subject.key;
     const running = this.reads.get(key);
     if (running) {
       running.again = true;
@@ -118,26 +194,28 @@ export class PullRequestsModel {
     r.running = (async () => {
       do {
         r.again = false;
-        await this.readOnce(key, entry);
+        await this.readOnce(subject);
       } while (r.again);
     })().finally(() => this.reads.delete(key));
     this.reads.set(key, r);
     return r.running;
   }
 
-  private async readOnce(key: string, entry: EnvironmentEntry): Promise<void> {
-    const last = this.current(entry);
+  private async readOnce(subject: Subject): Promise<void> {
+    const { key, project } = subject;
+    const before = this.states.get(key);
+    const last = current(before);
     // only a first read shows as loading: a re-read keeps what is shown (a failure too) until it answers
-    if (this.state(entry)?.kind === 'idle') this.update(key, { kind: 'loading' });
+    if (before === undefined || before.kind === 'idle') this.update(key, { kind: 'loading' });
     try {
-      const session = await this.session(entry.project);
-      const pr = await findPromotion(session, entry.env);
+      const session = await this.session(project);
+      const pr = await subject.find(session);
       this.update(key, { kind: 'loaded', pr });
     } catch (err) {
       const error = toPilotError(err);
       // an auth failure (a token revoked meanwhile) connects again next time
-      if (/^pr\.(unauthorized|forbidden|noToken)$/.test(error.code)) this.sessions.delete(entry.project.root);
-      this.o.log?.debug(`pull request of ${entry.env.name}: ${error.message}`);
+      if (/^pr\.(unauthorized|forbidden|noToken)$/.test(error.code)) this.sessions.delete(project.root);
+      this.o.log?.debug(`pull request of ${subject.label}: ${error.message}`);
       this.update(key, { kind: 'failed', error, ...(last ? { last } : {}) });
     }
   }

@@ -204,6 +204,15 @@ export class Workspace implements Disposable {
     else await model.refresh([entry]);
   }
 
+  /** The same for the release pull request of an environment of several apps (`prod` of the project at `projectRoot`). */
+  async releasePullRequestChanged(projectRoot: string, name: string, pr?: PullRequest): Promise<void> {
+    const model = this.pullRequests;
+    const project = this.environments.projects.find((p) => resolve(p.project.root) === resolve(projectRoot))?.project;
+    if (!model || !project) return;
+    if (pr) model.setRelease({ project, name }, pr);
+    else await model.refresh([], [{ project, name }]);
+  }
+
   /** A pull-request token was set or removed: the hosts are connected again and every pull request read. */
   async pullRequestTokenChanged(): Promise<void> {
     this.pullRequests?.forgetSessions();

@@ -30,8 +30,9 @@ async function reviewAndConfirm(s: Services, env: Environment, preview: { before
   return preview.before;
 }
 
-export function describePush(s: Services, env?: Pick<Environment, 'id' | 'name' | 'pushMode'>): string {
-  if (env && usesPullRequest(env)) return `The commit goes to the pull request of ${env.name} (branch ${promotionBranchName(env.id)}); merging it deploys it.`;
+export function describePush(s: Services, env?: Pick<Environment, 'id' | 'name' | 'app' | 'pushMode'>): string {
+  // the branch the transaction pushes: per app with several apps (gitops-pilot/prod/api), not one made of the id
+  if (env && usesPullRequest(env)) return `The commit goes to the pull request of ${env.id} (branch ${promotionBranchName(env.name, { app: env.app })}); merging it deploys it.`;
   const mode = s.settings.get('pushMode');
   return mode === 'branch' ? 'The commit goes to a new branch for a pull request.' : 'The commit is pushed to the deployment branch.';
 }

@@ -1,17 +1,22 @@
 /**
  * Promote All (issue 15): the apps of an environment that differ from its source, chosen in a multi-select
  * (all preselected), previewed, confirmed once, and moved by the core's release promotion in ONE commit.
+ * Into an environment that changes through pull requests (issue 17: one of its apps has pushMode:
+ * pull-request, as the CLI's `promote --all` decides) that commit opens or updates its one release pull request.
  */
 import * as vscode from 'vscode';
 import type { EnvironmentGroup } from '../../core/apps/matrix';
 import { cancelled, inputError } from '../../core/errors';
 import { needsApproval } from '../../core/gates/decide';
 import type { Environment } from '../../core/config/model';
+import type { OperationResult } from '../../core/gitops/operations';
 import { computeImageEdits, type AppliedEdit, type ImagesCommitResult } from '../../core/release/commitImages';
 import { describeAppDiff, diffEnvironments, tagText, type AppDiff, type EnvironmentDiff } from '../../core/release/diff';
 import { planRelease, promoteRelease, releasePlanText, type ReleaseResult } from '../../core/release/promote';
+import { promotionBranchName } from '../../core/pullRequests/content';
 import type { ProjectEntry } from '../../core/workspace/environments';
 import type { Services } from '../commands/types';
+import { runReleasePullRequest, usesPullRequest } from '../pullRequests/deploy';
 import { describePush } from './flows';
 import { checkReleaseGates } from './gatePrompt';
 import { confirmDeployment, confirmProtected } from './prompts';
@@ -33,10 +38,8 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
   if (from === undefined) {
     throw inputError('release.noSource', `${to} is not promoted from another environment`, { hint: 'Set promoteFrom on its environments in gitops-pilot.yaml' });
   }
-  // one commit for many apps has no promotion pull request yet: never push it past the review
-  if (group.entries.some((e) => e.env.pushMode === 'pull-request')) {
-    throw inputError('release.needsPullRequest', `${to} changes only through pull requests, which Promote All does not open`, { hint: 'Promote its apps one by one with Promote to… (each opens or updates its pull request)' });
-  }
+  // the whole release goes through the release pull request when one of its apps changes only through review
+  const throughPullRequest = group.entries.some((e) => usesPullRequest(e.env));
   const git = { log: s.log, gitPath: s.settings.get('gitPath') || undefined };
   const diff = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Comparing ${from} and ${to}…` }, () => diffEnvironments(p.project, from, to, { git }));
   const broken = diff.apps.filter((a) => a.status === 'error');
@@ -73,8 +76,14 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
   } else await s.previews.showText(`promote-${to}.txt`, releasePlanText(plan, applied));
   const approval = plan.edits.find((e) => needsApproval(e.env));
   if (approval) await confirmProtected(approval.env, title);
-  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, `${applied.filter((a) => a.changed).map(line).join('\n')}\n\nOne commit. ${describePush(s)}`, 'Promote All');
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Promoting ${plan.edits.length} apps to ${to}`, cancellable: true }, async (progress, token) => {
+  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, `${applied.filter((a) => a.changed).map(line).join('\n')}\n\nOne commit. ${describeReleasePush(s, to, throughPullRequest)}`, 'Promote All');
+  const progressTitle = `Promoting ${plan.edits.length} apps to ${to}`;
+  if (throughPullRequest) {
+    const envs = plan.edits.map((e) => e.env);
+    const context = (signal: AbortSignal, onProgress: (m: string) => void) => operationContext(s, p.project, signal, onProgress);
+    return (await runReleasePullRequest(s, progressTitle, p.project, to, envs, context, (ctx) => promoteRelease(ctx, release, plan))).result;
+  }
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progressTitle, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
@@ -87,6 +96,11 @@ export async function promoteAllFlow(s: Services, p: ProjectEntry, group: Enviro
   });
   await reportRelease(s, result, plan.edits.map((e) => e.env), to);
   return result;
+}
+
+/** Where a release's commit goes, for the confirmation: the release branch when it goes through a pull request. */
+export function describeReleasePush(s: Services, to: string, throughPullRequest: boolean): string {
+  return throughPullRequest ? `The commit goes to the release pull request of ${to} (branch ${promotionBranchName(to, { release: true })}); merging it deploys it.` : describePush(s);
 }
 
 /**
@@ -108,7 +122,11 @@ export async function reportRelease(s: Services, r: ImagesCommitResult, envs: re
   const subject = r.message?.split('\n')[0] ?? '';
   s.log.info(`${subject} — ${where}`);
   void vscode.window.showInformationMessage(`${subject} — ${where}`);
-  const results = r.edits.map((a) => ({ ...r, env: a.env, before: a.before, after: a.after }));
+  followRelease(s, r.edits.map((a) => ({ ...r, env: a.env, before: a.before, after: a.after })));
+}
+
+/** A release reached the deployment branch (pushed, or its pull request merged): every moved app to the after-deploy hooks, the release to afterRelease. */
+export function followRelease(s: Services, results: readonly OperationResult[]): void {
   for (const one of results) for (const hook of s.hooks.afterDeploy) hook(one, { release: true });
   s.hooks.afterRelease?.(results);
 }

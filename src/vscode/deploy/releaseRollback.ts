@@ -1,7 +1,8 @@
 /**
  * Roll Back Release (a History row of a release commit): every app that commit moved goes back to the image
  * it had before, in ONE commit `rollback(prod): 11 apps of 1a2b3c4` — the core's rollbackRelease, as
- * `gitops-pilot rollback --release COMMIT` does it. Previewed, confirmed once (typed for a protected environment).
+ * `gitops-pilot rollback --release COMMIT` does it. Previewed, confirmed once (typed for a protected environment). Into
+ * an environment that changes through pull requests it goes through its release pull request, as Promote All does.
  */
 import * as vscode from 'vscode';
 import { cancelled } from '../../core/errors';
@@ -11,9 +12,9 @@ import { computeImageEdits } from '../../core/release/commitImages';
 import { tagText } from '../../core/release/diff';
 import { planReleaseRollback, rollbackRelease, rollbackSubjectEnv } from '../../core/release/promote';
 import type { Services } from '../commands/types';
-import { describePush } from './flows';
+import { runReleasePullRequest, usesPullRequest } from '../pullRequests/deploy';
 import { confirmDeployment, confirmProtected } from './prompts';
-import { reportRelease } from './release';
+import { describeReleasePush, reportRelease } from './release';
 import { operationContext, requireTrust } from './run';
 
 export async function rollbackReleaseFlow(s: Services, project: Project, commit: string, subject: string): Promise<void> {
@@ -31,9 +32,17 @@ export async function rollbackReleaseFlow(s: Services, project: Project, commit:
   const rows = moved.map((a) => `  ${(a.env.app ?? a.env.name).padEnd(24)} ${tagText(a.before)} → ${tagText(a.after)}    ${a.env.relFile}`);
   await s.previews.showText(`rollback-${commit.slice(0, 7)}.txt`, [`${title} in one commit`, `Reverts: ${subject}`, '', ...rows, ''].join('\n'));
   const approval = plan.edits.find((e) => needsApproval(e.env));
+  const throughPullRequest = plan.edits.some((e) => usesPullRequest(e.env));
   if (approval) await confirmProtected(approval.env, title);
-  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, `${moved.map((a) => `${a.env.app ?? a.env.name}: ${tagText(a.before)} → ${tagText(a.after)}`).join('\n')}\n\nOne commit. ${describePush(s)}`, 'Roll Back Release');
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Rolling back ${commit.slice(0, 7)} in ${to}`, cancellable: true }, async (progress, token) => {
+  else if (s.settings.get('confirmDeployments')) await confirmDeployment(`${title}?`, `${moved.map((a) => `${a.env.app ?? a.env.name}: ${tagText(a.before)} → ${tagText(a.after)}`).join('\n')}\n\nOne commit. ${describeReleasePush(s, to, throughPullRequest)}`, 'Roll Back Release');
+  const progressTitle = `Rolling back ${commit.slice(0, 7)} in ${to}`;
+  if (throughPullRequest) {
+    // as `gitops-pilot rollback --release` in pull-request mode: the release's pull request, nothing deployed until merged
+    const context = (signal: AbortSignal, onProgress: (m: string) => void) => operationContext(s, project, signal, onProgress);
+    await runReleasePullRequest(s, progressTitle, project, to, plan.edits.map((e) => e.env), context, (ctx) => rollbackRelease(ctx, { commit, confirmed: true }, plan));
+    return;
+  }
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progressTitle, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {

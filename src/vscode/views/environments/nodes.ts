@@ -13,7 +13,7 @@ import { AppGroupNode } from './appNodes';
 import { HistoryNode } from './historyNodes';
 import { DetailNode, openAt, ProblemNode, TreeNode, type TreeContext } from './treeNode';
 import { gateLines, treeGate } from './gates';
-import { PullRequestNode, pullRequestRow } from './pullRequestNodes';
+import { PullRequestNode, pullRequestRow, ReleasePullRequestNode, releasePullRequestRow } from './pullRequestNodes';
 
 export class EnvironmentNode extends TreeNode {
   readonly id: string;
@@ -222,17 +222,30 @@ export class EnvironmentGroupNode extends TreeNode {
     // the apps' live states sum up here (`1 degraded · 2 rolling out`); the icon shows the worst of them
     const health = group.entries.map((e) => this.ctx.live?.state(e)?.health);
     item.description = groupSummary(this.projectEntry, group, health);
+    // its release pull request, when its releases go through one (`release PR #3 · 1/1 checks ✓`)
+    const pr = releasePullRequestRow(this.releaseStatus);
+    if (pr.summary) item.description = `${item.description} · ${pr.summary}`;
     const isProtected = group.entries.some((e) => e.env.protected);
     const worst = worstHealth(tallyHealth(health));
     item.iconPath = worst ? healthIcon(worst, isProtected) : new vscode.ThemeIcon(isProtected ? 'lock' : 'server-environment');
     item.tooltip = `${group.name}: ${item.description}${group.source ? `\nPromoted from ${group.source}` : ''}${isProtected ? '\nProtected' : ''}`;
-    item.contextValue = `;envGroup;${group.source !== undefined ? 'canPromoteAll;' : ''}${isProtected ? 'protected;' : ''}`;
+    item.contextValue = `;envGroup;${group.source !== undefined ? 'canPromoteAll;' : ''}${isProtected ? 'protected;' : ''}${pr.tokens.map((t) => `${t};`).join('')}`;
     item.accessibilityInformation = { label: `Environment ${group.name}, ${item.description}` };
     return item;
   }
-  override children(): TreeNode[] {
-    return this.group.entries.map((e) => new EnvironmentNode(this, e, this.ctx, e.env.app));
+  private get releaseStatus() {
+    return this.ctx.pullRequests?.releaseState({ project: this.projectEntry.project, name: this.group.name });
   }
+  override children(): TreeNode[] {
+    const status = this.releaseStatus;
+    const apps = this.group.entries.map((e) => new EnvironmentNode(this, e, this.ctx, e.env.app));
+    return status ? [new ReleasePullRequestNode(this, this.projectEntry, this.group, status, this.id), ...apps] : apps;
+  }
+}
+
+/** The release a command was given: an environment row of several apps, or its Release pull request row. */
+export function releaseOf(node: unknown): { projectEntry: ProjectEntry; group: EnvironmentGroup } | undefined {
+  return node instanceof EnvironmentGroupNode || node instanceof ReleasePullRequestNode ? node : undefined;
 }
 
 function projectChildren(parent: TreeNode | undefined, p: ProjectEntry, ctx: TreeContext): TreeNode[] {

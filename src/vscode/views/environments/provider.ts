@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DisposableOwner } from '../../../core/util/lifecycle';
+import { isReleaseKey } from '../../../core/workspace/pullRequests';
 import { AppGroupNode } from './appNodes';
 import { showsGate } from './gates';
 import { EnvironmentGroupNode, EnvironmentNode, rootNodes } from './nodes';
@@ -19,7 +20,8 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
     this.register(ctx.history.onDidChange(() => this.changed.fire(undefined)));
     if (ctx.live) this.register(ctx.live.onDidChange((key) => this.liveChanged(key)));
     // a pull request changed: just its environment's row (coalesced like the cluster's changes)
-    if (ctx.pullRequests) this.register(ctx.pullRequests.onDidChange((key) => this.liveChanged(key)));
+    // (a release's pull request shows on its environment's row of several apps: those rows are few, render them all)
+    if (ctx.pullRequests) this.register(ctx.pullRequests.onDidChange((key) => (isReleaseKey(key) ? this.changed.fire(undefined) : this.liveChanged(key))));
     this.register({ dispose: () => this.liveTimer && clearTimeout(this.liveTimer) });
     this.register({ dispose: () => this.gateTimer && clearInterval(this.gateTimer) });
   }
