@@ -91,6 +91,21 @@ export class EnvironmentsProvider extends DisposableOwner implements vscode.Tree
     return state.kind === 'loaded' ? rootNodes(this.ctx) : [];
   }
 
+  /**
+   * The row of an environment, for a reveal: the one VS Code shows when it is rendered, else one built on
+   * the side (an app under a collapsed row) that VS Code resolves by its id. Never touches the rendered rows:
+   * a row re-rendered on a live change must be the object VS Code knows, or the change is lost.
+   */
+  async findEnvironmentNode(key: string): Promise<EnvironmentNode | undefined> {
+    const shown = this.ctx.rendered?.get(key);
+    if (shown) return shown;
+    if (this.ctx.model.state.kind !== 'loaded') return undefined;
+    const aside = new Map<string, EnvironmentNode>();
+    const ctx: TreeContext = { ...this.ctx, rendered: aside };
+    for (const r of rootNodes(ctx)) if (!(r instanceof EnvironmentNode) && !aside.has(key)) await r.children();
+    return aside.get(key);
+  }
+
   getParent(node: TreeNode): TreeNode | undefined {
     return node.parent;
   }

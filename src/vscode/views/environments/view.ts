@@ -27,13 +27,8 @@ export class EnvironmentsView extends DisposableOwner {
     this.view = this.register(view);
     if (live) {
       s.rollouts?.setRevealer(async (key) => {
-        let node = rendered.get(key);
-        if (!node) {
-          // environments under a row (an app under its environment, a project) are built when it expands
-          const roots = await provider.getChildren();
-          for (const r of roots) if (!(r instanceof EnvironmentNode) && !rendered.has(key)) await provider.getChildren(r);
-          node = rendered.get(key);
-        }
+        // environments under a row (an app under its environment, a project) are built when it expands
+        const node = await provider.findEnvironmentNode(key);
         if (node) await view.reveal(node, { expand: true, focus: true, select: true });
         return node !== undefined;
       });
