@@ -7,10 +7,10 @@
  * cannot be pulled (ImagePullBackOff); staging rolls back an app whose rollout fails (onFailure: rollback).
  * prod (protected) runs nowhere known.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApplication, createRolledOutDeployment, startKubeSim } from '../../support/kubesim';
-import { startArgoAgent } from '../../support/sandbox/agent';
+import { startKubeSim } from '../../support/kubesim';
+import { appsOnCluster } from '../appsCluster';
 import { bareRemote, type SuiteRun } from '../launch';
 import { git } from '../fixtureGit';
 
@@ -55,29 +55,9 @@ export const appsRun: SuiteRun = {
       const remote = bareRemote(workspace);
       cleanups.push(() => remote.teardown?.());
       const bare = remote.env!.GITOPS_PILOT_TEST_REMOTE!;
-      const head = git(workspace, 'rev-parse', 'HEAD');
-      for (const app of APPS) {
-        const tag = /tag: "([^"]+)"/.exec(readFileSync(join(workspace, `envs/staging/${app}.yaml`), 'utf8'))![1]!;
-        createRolledOutDeployment(sim, { namespace: 'staging', name: app, container: app, replicas: 2, image: `127.0.0.1:5000/${app}:${tag}` });
-        createApplication(sim, {
-          name: `${app}-staging`,
-          destinationNamespace: 'staging',
-          repoURL: `file://${bare}`,
-          path: 'envs/staging',
-          resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'staging', name: app }],
-          sync: { status: 'Synced', revision: head },
-        });
-      }
-      const agent = startArgoAgent(
-        sim,
-        bare,
-        APPS.map((app) => ({ env: 'staging', namespace: 'staging', application: `${app}-staging`, file: `envs/staging/${app}.yaml`, deployment: app, container: app, autoSync: true })),
-        { pollMs: 200 },
-      );
-      cleanups.push(() => agent.stop());
-      const kubeconfig = `${workspace}-kubeconfig`;
-      sim.writeKubeconfig(kubeconfig, { context: 'kubesim' });
-      cleanups.push(() => rmSync(kubeconfig, { force: true }));
+      const cluster = appsOnCluster(sim, { workspace, bare, env: 'staging', apps: APPS });
+      cleanups.push(...cluster.cleanups);
+      const kubeconfig = cluster.kubeconfig;
       return {
         env: remote.env!,
         userSettings: { 'gitopsPilot.gitops.confirmDeployments': false, 'gitopsPilot.kubernetes.kubeconfig': [kubeconfig], 'gitopsPilot.rollout.timeout': '90s' },

@@ -7,11 +7,11 @@
  * for real and the status bar follows it. staging's api is moved to 1.1.0 first, so two apps (api, web) differ
  * from prod. The extension gets no token: the suite sets one with "Set Pull Request Token…".
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubEmulator } from '../../support/github/emulator';
-import { createApplication, createRolledOutDeployment, startKubeSim } from '../../support/kubesim';
-import { startArgoAgent } from '../../support/sandbox/agent';
+import { startKubeSim } from '../../support/kubesim';
+import { appsOnCluster } from '../appsCluster';
 import { bareRemote, type SuiteRun } from '../launch';
 import { git } from '../fixtureGit';
 
@@ -64,29 +64,9 @@ export const releasePrRun: SuiteRun = {
       git(workspace, 'add', '-A');
       git(workspace, 'commit', '-q', '-m', 'gitops-pilot.yaml: three apps, prod through pull requests; staging api 1.1.0');
       git(workspace, 'push', '-q', 'origin', 'main');
-      const head = git(workspace, 'rev-parse', 'HEAD');
-      for (const app of RELEASE_APPS) {
-        const tag = /tag: "([^"]+)"/.exec(readFileSync(join(workspace, `envs/prod/${app}.yaml`), 'utf8'))![1]!;
-        createRolledOutDeployment(sim, { namespace: 'prod', name: app, container: app, replicas: 2, image: `127.0.0.1:5000/${app}:${tag}` });
-        createApplication(sim, {
-          name: `${app}-prod`,
-          destinationNamespace: 'prod',
-          repoURL: `file://${bare}`,
-          path: 'envs/prod',
-          resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod', name: app }],
-          sync: { status: 'Synced', revision: head },
-        });
-      }
-      const agent = startArgoAgent(
-        sim,
-        bare,
-        RELEASE_APPS.map((app) => ({ env: 'prod', namespace: 'prod', application: `${app}-prod`, file: `envs/prod/${app}.yaml`, deployment: app, container: app, autoSync: true })),
-        { pollMs: 200 },
-      );
-      cleanups.push(() => agent.stop());
-      const kubeconfig = `${workspace}-kubeconfig`;
-      sim.writeKubeconfig(kubeconfig, { context: 'kubesim' });
-      cleanups.push(() => rmSync(kubeconfig, { force: true }));
+      const cluster = appsOnCluster(sim, { workspace, bare, env: 'prod', apps: RELEASE_APPS });
+      cleanups.push(...cluster.cleanups);
+      const kubeconfig = cluster.kubeconfig;
       return {
         env: { ...remote.env!, GITOPS_PILOT_TEST_GITHUB_API: gh.api, GITOPS_PILOT_TEST_GITHUB_HOST: gh.host },
         userSettings: { 'gitopsPilot.gitops.confirmDeployments': false, 'gitopsPilot.kubernetes.kubeconfig': [kubeconfig], 'gitopsPilot.rollout.timeout': '90s' },
