@@ -294,8 +294,11 @@ export async function startVSCodeServer(opts: StartOptions): Promise<VSCodeServe
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   for (const ext of opts.extensions ?? []) cpSync(ext, join(dirs.ext, basename(ext)), { recursive: true });
   const settings = `${JSON.stringify({ ...BASE_USER_SETTINGS, ...opts.userSettings }, null, 2)}\n`;
-  // the web workbench reads user settings from the server; both places are used by different builds
-  for (const userDir of [join(dirs.ud, 'User'), join(dirs.sd, 'data/User')]) {
+  // the web workbench reads user settings from the server; both places are used by different builds. This
+  // window is a remote one, where VS Code ignores a `machine`-scoped setting (the kubeconfig, git and docker
+  // paths) in user settings once the remote's own settings are read: those come from data/Machine, as they do
+  // for a user of Remote-SSH or Codespaces (the first reads may still see the user's value, later ones not).
+  for (const userDir of [join(dirs.ud, 'User'), join(dirs.sd, 'data/User'), join(dirs.sd, 'data/Machine')]) {
     mkdirSync(userDir, { recursive: true });
     writeFileSync(join(userDir, 'settings.json'), settings);
   }

@@ -164,7 +164,7 @@ export async function loadKubeconfig(source: KubeconfigSource): Promise<Kubeconf
           ? 'Fix the paths in gitopsPilot.kubernetes.kubeconfig'
           : source.origin === 'flag'
             ? 'Check the --kubeconfig path'
-          : 'Create one (for EKS: aws eks update-kubeconfig --name CLUSTER), set KUBECONFIG, or list files in gitopsPilot.kubernetes.kubeconfig',
+          : 'Create one (for EKS: aws eks update-kubeconfig --name CLUSTER), set KUBECONFIG, or list files in gitopsPilot.kubernetes.kubeconfig (in a remote window: in the Remote settings)',
     });
   }
   return new Kubeconfig(source, loaded, clusters, users, contexts, current, SdkKubeConfig);
