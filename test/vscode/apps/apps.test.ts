@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { activateWithEnvironments } from '../activate';
 import { until } from '../until';
 import type { ExtensionApi } from '../../../src/extension';
 import type { EnvironmentDiff } from '../../../src/core/release/diff';
@@ -49,9 +50,7 @@ suite('many apps in the Environments view', () => {
 
   suiteSetup(async () => {
     root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until(api.environments.onDidChange, () => api.environments.state.kind === 'loaded', 'the first load');
+    api = await activateWithEnvironments();
   });
 
   test('env → apps: a row per environment with its apps, summed up against its source', async () => {

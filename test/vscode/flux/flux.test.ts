@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
+import { activateWithEnvironments } from '../activate';
 import type { ExtensionApi } from '../../../src/extension';
 import { until } from '../until';
 
@@ -64,9 +65,7 @@ suite('Flux: Select Kubernetes Context… offers the Flux object that applies th
   }
 
   suiteSetup(async () => {
-    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until((f) => api.environments.onDidChange(f), () => api.environments.state.kind === 'loaded', 'the first load');
+    api = await activateWithEnvironments();
   });
 
   test('before the pick, no environment says where it runs', async () => {

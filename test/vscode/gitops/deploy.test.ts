@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { until } from '../until';
+import { activateWithEnvironments } from '../activate';
 import type { ExtensionApi } from '../../../src/extension';
 import { nullLogger } from '../../../src/core/log';
 import { HistoryModel } from '../../../src/core/workspace/history';
@@ -31,9 +32,7 @@ suite('deployments from the editor', () => {
   suiteSetup(async () => {
     assert.ok(remote, 'the launcher provides the bare remote');
     root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until(api.environments.onDidChange, () => api.environments.state.kind === 'loaded', 'the first load');
+    api = await activateWithEnvironments();
   });
 
   test('Promote to staging on dev: the staging file changes by its tag only, the commit is on the remote, the tree shows it', async () => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
+import { activateWithEnvironments } from '../activate';
 import type { ExtensionApi } from '../../../src/extension';
 import { until } from '../until';
 
@@ -47,9 +48,7 @@ suite('pull requests: promote to prod opens one, the tree follows it, Merge depl
   suiteSetup(async () => {
     assert.ok(remote && apiUrl && host, 'the launcher provides the bare remote and the GitHub emulator');
     root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until(api.environments.onDidChange, () => api.environments.state.kind === 'loaded', 'the first load');
+    api = await activateWithEnvironments();
   });
 
   test('without a token the Pull request row says how to set one, and Promote to production pushes nothing', async () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
+import { activateWithEnvironments } from '../activate';
 import type { ExtensionApi } from '../../../src/extension';
 import type { RolloutItemState } from '../../../src/vscode/statusBar';
 import { until } from '../until';
@@ -51,9 +52,7 @@ suite('a release through its pull request: Promote All to prod opens one, the pr
   suiteSetup(async () => {
     assert.ok(remote && apiUrl && host, 'the launcher provides the bare remote and the GitHub emulator');
     root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until(api.environments.onDidChange, () => api.environments.state.kind === 'loaded', 'the first load');
+    api = await activateWithEnvironments();
   });
 
   test('without a token the Release pull request row says how to set one, and Promote All pushes nothing', async () => {

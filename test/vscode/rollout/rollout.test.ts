@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
+import { activateWithEnvironments } from '../activate';
 import type { ExtensionApi } from '../../../src/extension';
 import type { RolloutItemState } from '../../../src/vscode/statusBar';
 import { note } from '../report';
@@ -59,9 +60,7 @@ suite('rollouts: the tree and the status bar follow the cluster', () => {
   }
 
   suiteSetup(async () => {
-    await vscode.commands.executeCommand('gitopsPilot.environments.focus');
-    api = await vscode.extensions.getExtension<ExtensionApi>('gitops-pilot.gitops-pilot')!.activate();
-    await until((f) => api.environments.onDidChange(f), () => api.environments.state.kind === 'loaded', 'the first load');
+    api = await activateWithEnvironments();
     api.rollouts.onDidChangeIndicators(() => {
       for (const i of api.rollouts.indicators) {
         if (seen[seen.length - 1] !== i.text) {
